@@ -1,0 +1,27 @@
+"""Write README.md from nbs/index.ipynb without Quarto (`nbdev-readme` needs it; it cannot be installed here).
+
+Markdown cells are copied; code cells are shown with their text outputs, except cells marked `#| hide`,
+`#| export`-style cells and `#| echo: false` cells (their outputs are still shown). Run from the repo root."""
+from pathlib import Path
+import json, re
+
+root = Path(__file__).resolve().parent.parent
+nb = json.loads((root/'nbs'/'index.ipynb').read_text())
+out = []
+for c in nb['cells']:
+    src = ''.join(c['source'])
+    lines = src.splitlines()
+    dirs = [l[3:].strip() for l in lines if l.startswith('#|')]
+    body = '\n'.join(l for l in lines if not l.startswith('#|')).strip()
+    if c['cell_type'] == 'markdown':
+        out.append(src.strip()); continue
+    if c['cell_type'] != 'code' or any(d.split(':')[0] in ('hide', 'export', 'exporti', 'default_exp') for d in dirs): continue
+    if 'echo: false' not in dirs and body: out.append(f'```python\n{body}\n```')
+    for o in c.get('outputs', []):
+        txt = o.get('text') or o.get('data', {}).get('text/markdown') or o.get('data', {}).get('text/plain')
+        if txt is None: continue
+        txt = ''.join(txt).rstrip()
+        out.append(txt if 'text/markdown' in o.get('data', {}) else f'```\n{txt}\n```')
+readme = '<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n'
+readme += '\n\n'.join(out) + '\n'
+(root/'README.md').write_text(re.sub(r'\n{3,}', '\n\n', readme))
