@@ -1,5 +1,8 @@
 """Loss speed benchmark: forward+backward time of each loss against torch's fused cross-entropy / BCE.
 
+"eager" rows force `set_fused('never')`, "compiled" rows `set_fused('always')` (the one-off compile happens in the
+warm-up rounds); other rows use the default, `'auto'`, which compiles at these sizes.
+
     python bench/losses.py            # CPU, the sizes the issue names (4M binary elements, 1M x 5 classes)
     python bench/losses.py --device cuda
 
@@ -52,7 +55,8 @@ def main(device='cpu', n_binary=4_000_000, n_multi=1_000_000, n_classes=5, reps=
               'sigmoid_focal_loss (gamma=1.5, pos_weight=3), compiled': lambda x, t: fused(sigmoid_focal_loss, x, t, gamma=1.5, pos_weight=3.),
               'bce (ours: sigmoid_focal_loss gamma=0), compiled': lambda x, t: fused(sigmoid_focal_loss, x, t, gamma=0)}
     multi = {'F.cross_entropy': lambda x, t: F.cross_entropy(x, t),
-             'focal_loss (gamma=2)': lambda x, t: focal_loss(x, t),
+             'focal_loss (gamma=2), eager': lambda x, t: eager(focal_loss, x, t),
+             'focal_loss (gamma=2), compiled': lambda x, t: fused(focal_loss, x, t),
              'focal_loss (gamma=2, alpha, weight)': lambda x, t: focal_loss(x, t, alpha=[.1, .2, .3, .2, .2], weight=[1, 2, 3, 4, 5]),
              'focal_loss (gamma=2, label_smoothing=.1)': lambda x, t: focal_loss(x, t, label_smoothing=.1),
              'weighted_ce': get_loss('weighted_ce', class_counts=counts),
@@ -65,7 +69,7 @@ def main(device='cpu', n_binary=4_000_000, n_multi=1_000_000, n_classes=5, reps=
         ts = timeit_all(fns, x, t, reps=reps, sync=sync)
         for k, s in ts.items():
             rows.append(dict(group=group, loss=k, ms=s * 1e3, ratio=s / ts[base],
-                             target=target[1] if k.startswith(target[0]) and 'gamma=2)' in k else ''))
+                             target=target[1] if k.startswith(target[0].split(' (')[0]) and '(gamma=2' in k and 'alpha, weight' not in k and 'smoothing' not in k else ''))
     df = pd.DataFrame(rows)
     print(f"device={dev} torch={torch.__version__} threads={torch.get_num_threads()} reps={reps} (median, round-robin)")
     print(df.to_string(index=False, float_format=lambda v: f'{v:.2f}'))
