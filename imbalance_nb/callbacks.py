@@ -426,7 +426,7 @@ class CSVLoggerCB(Callback):
         self.rows['epoch_metrics'].append({('epoch_time' if k == 'time' else k): v for k, v in h.items()})
         for ph, (sums, n) in self._comp.items():
             self.rows['loss_components'].append(dict(epoch=e, phase=ph, total=h[{'train': 'train_loss', 'valid': 'val_loss'}[ph]],
-                                                     **{k: v / n for k, v in sums.items()}))
+                                                     **{k: v / n for k, v in sums.items() if k != 'total'}))
         up = getattr(learn.loss_func, 'uncertainty_params', None)
         if callable(up): self.rows['uncertainty_params'].append(dict(epoch=e, **flatten_dict(up())))
         if self.prob_stats_fn is not None:
