@@ -1,7 +1,7 @@
 """Loss speed benchmark: forward+backward time of each loss against torch's fused cross-entropy / BCE.
 
 "eager" rows force `set_fused('never')`, "compiled" rows `set_fused('always')` (the one-off compile happens in the
-warm-up rounds); other rows use the default, `'auto'`, which compiles at these sizes.
+warm-up rounds); other rows use the default, `'auto'`, which compiles only on CUDA.
 
     python bench/losses.py            # CPU, the sizes the issue names (4M binary elements, 1M x 5 classes)
     python bench/losses.py --device cuda
