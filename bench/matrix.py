@@ -1,0 +1,327 @@
+"""The benchmark matrix (issue 6): every scenario against every loss and sampler over seeds, plus scikit-learn
+baselines on the tabular scenarios; writes `bench/results/matrix-<mode>.csv` (one row per run) and
+`bench/results/matrix-<mode>.md` (the headline table, generated from the CSV, and the targets met or missed).
+
+    python bench/matrix.py --mode quick                 # every scenario and loss at the 'quick' preset, minutes
+    python bench/matrix.py --mode full                  # the 'benchmark' preset, 3 seeds, the recipes' epochs: hours
+    python bench/matrix.py --mode full --dry-run        # print the config list's size and stop
+    python bench/matrix.py --mode quick --from-csv      # regenerate the markdown from an existing CSV
+
+Each run writes its own folder under `--runs-dir` (default `runs/bench-<mode>`, git-ignored) through
+`imbalance_nb.experiment.sweep`; a failed run is a row with status 'failed' and its error, never a crash.
+Torch runs 1 thread per run under the Dask executor (one single-threaded worker per core) and all cores locally."""
+from __future__ import annotations
+import argparse, json, os, platform, sys, time, warnings
+from datetime import datetime, timezone
+from pathlib import Path
+import numpy as np, pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+LOSSES_ALL = ['ce', 'weighted_ce', 'focal', 'focal_smooth', 'cb_focal', 'adaptive', 'logit_adjusted', 'balanced_softmax', 'ldam_drw']
+SAMPLERS = [None, 'weighted']
+SCENARIOS = ['distthres', 'dist', 'spans', 'binary', 'ordinal', 'text', 'frame']
+TABULAR = ['binary', 'ordinal', 'frame']           # sklearn baselines run here
+# The headline metric of each scenario (CSV column, label, higher is better)
+HEADLINE = {'distthres': ('f1', 'minority F1', True), 'dist': ('mae', 'MAE (km)', False),
+            'spans': ('span_f1@0.5', 'span F1@0.5', True), 'binary': ('f1', 'minority F1', True),
+            'ordinal': ('qwk', 'QWK', True), 'text': ('f1', 'minority F1', True), 'frame': ('f1', 'minority F1', True)}
+FRAME_POS_RATE, FRAME_SEED_OFFSET = 0.15, 1000     # the user-data example: titanic_frame, another seed, 15% positives
+FRAME_N = {'quick': 891, 'full': 8910}
+# Training settings per scenario. full: the recipes of nbs/55_collapse_evidence.ipynb (distthres with atomic ids
+# needs ~40 epochs at lr 1e-3 for the weighted CE to escape; spans 5 epochs, normalized combiner; ordinal MLP 20 epochs)
+TRAIN = {
+    'quick': {'distthres': dict(epochs=5), 'dist': dict(epochs=5), 'spans': dict(epochs=3),
+              'binary': dict(epochs=10), 'ordinal': dict(epochs=5, batch_size=128), 'text': dict(epochs=5),
+              'frame': dict(epochs=10)},
+    'full': {'distthres': dict(epochs=40, lr=1e-3, batch_size=64, model_kwargs=dict(d_model=64, n_layers=2, n_heads=4)),
+             'dist': dict(epochs=40, lr=1e-3, batch_size=64, model_kwargs=dict(d_model=64, n_layers=2, n_heads=4)),
+             'spans': dict(epochs=5, lr=2e-3, batch_size=64, wd=0.01, combiner='normalized'),
+             'binary': dict(epochs=30, lr=3e-3, batch_size=64, wd=0.01),
+             'ordinal': dict(epochs=20, lr=3e-3, batch_size=128, wd=0.01),
+             'text': dict(epochs=10, lr=3e-3, batch_size=64),
+             'frame': dict(epochs=30, lr=3e-3, batch_size=64, wd=0.01)},
+}
+PRESET = {'quick': 'quick', 'full': 'benchmark'}
+TARGETS = {'distthres': ('f1', 0.9), 'spans': ('span_f1@0.5', 0.8)}
+CPU_LIMIT_S = 600
+CSV_COLS = ['scenario', 'loss', 'sampler', 'seed', 'status', 'error', 'wall_s', 'train_time_s', 'epochs', 'preset',
+            'f1', 'mcc', 'pr_auc', 'qwk', 'macro_f1', 'span_f1@0.5', 'ptr_f1@0.5', 'mae', 'collapse',
+            'f1_tuned', 'span_f1@0.5_tuned', 'qwk_tuned', 'collapse_tuned', 'run']
+
+
+def frame_task(mode, seed):
+    "The user-data scenario: a DataFrame built here, through `from_frame`"
+    from imbalance_nb.tasks.tabular import titanic_frame, from_frame
+    df = titanic_frame(n=FRAME_N[mode], pos_rate=FRAME_POS_RATE, seed=FRAME_SEED_OFFSET + seed)
+    return from_frame(df, 'survived', seed=seed, kind='binary', name='frame')
+
+
+def losses_for(scenario):
+    if scenario == 'spans':
+        from imbalance_nb.models import SPAN_TASK_LOSSES
+        return list(SPAN_TASK_LOSSES)
+    return LOSSES_ALL
+
+
+_refusals = {}
+def refused(scenario, loss, sampler):
+    "Why `run` refuses this combination (None when it accepts it); probed once at the quick preset (same checks)"
+    key = (scenario, loss, sampler)
+    if key not in _refusals:
+        from imbalance_nb.experiment import _setup
+        from imbalance_nb.models import task_loss
+        task = frame_task('quick', 0) if scenario == 'frame' else scenario
+        try:
+            _, t, lkw = _setup(dict(task=task, loss=loss, sampler=sampler, preset='quick'))
+            task_loss(t, loss, **lkw); _refusals[key] = None
+        except Exception as e: _refusals[key] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+    return _refusals[key]
+
+
+def build_configs(mode, seeds, scenarios=SCENARIOS):
+    "(meta, config) pairs: scenarios x losses x samplers x seeds, without the combinations `run` refuses"
+    out, skipped = [], []
+    for sc in scenarios:
+        for loss in losses_for(sc):
+            for sampler in SAMPLERS:
+                why = refused(sc, loss, sampler)
+                if why: skipped.append((sc, loss, sampler, why)); continue
+                for seed in seeds:
+                    cfg = dict(loss=loss, sampler=sampler, seed=seed, **TRAIN[mode][sc])
+                    if sc == 'frame': cfg['task'] = None          # built lazily (a Task object)
+                    else: cfg.update(task=sc, preset=PRESET[mode])
+                    out.append((dict(scenario=sc, loss=loss, sampler=sampler, seed=seed), cfg))
+    return out, skipped
+
+
+def _get(row, *keys):
+    for k in keys:
+        v = row.get(k)
+        if v is not None and not (isinstance(v, float) and np.isnan(v)): return v
+    return np.nan
+
+
+def to_row(meta, r, mode):
+    "One CSV row from `collect`'s row of a run"
+    r = {k: v for k, v in r.items()}
+    return dict(meta, status=r.get('status'), error=r.get('error'), wall_s=r.get('wall_s'), train_time_s=r.get('train_time_s'),
+                epochs=r.get('epochs'), preset=PRESET[mode],
+                f1=_get(r, 'f1'), mcc=_get(r, 'mcc', 'step_mcc'), pr_auc=_get(r, 'pr_auc'), qwk=_get(r, 'qwk'),
+                macro_f1=_get(r, 'macro_f1'), **{'span_f1@0.5': _get(r, 'f1@0.5'), 'ptr_f1@0.5': _get(r, 'ptr_f1@0.5')},
+                mae=_get(r, 'mae'), collapse=r.get('collapse'),
+                f1_tuned=_get(r, 'f1_tuned'), **{'span_f1@0.5_tuned': _get(r, 'f1@0.5_tuned')},
+                qwk_tuned=_get(r, 'qwk_tuned'), collapse_tuned=r.get('collapse_tuned'), run=r.get('run'))
+
+
+def sklearn_rows(mode, seeds):
+    "LogisticRegression and HistGradientBoostingClassifier (class_weight='balanced') on the tabular scenarios' arrays"
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from imbalance_nb.tasks.core import make_task
+    from imbalance_nb.metrics import binary_metrics, multiclass_metrics, best_threshold, detect_collapse, tune_logit_adjustment, logit_adjust
+    models = {'sklearn_logreg': lambda s: LogisticRegression(class_weight='balanced', max_iter=2000),
+              'sklearn_hgb': lambda s: HistGradientBoostingClassifier(class_weight='balanced', random_state=s)}
+    rows = []
+    for sc in TABULAR:
+        for seed in seeds:
+            from imbalance_nb.experiment import EXPERIMENT_PRESETS
+            task = frame_task(mode, seed) if sc == 'frame' else make_task(sc, seed=seed, **EXPERIMENT_PRESETS[PRESET[mode]][sc])
+            X = {k: np.asarray(getattr(task, k).x) for k in ('train', 'valid', 'test')}
+            y = {k: np.asarray(getattr(task, k).labels) for k in ('train', 'valid', 'test')}
+            for name, mk in models.items():
+                meta = dict(scenario=sc, loss=name, sampler=None, seed=seed, preset=PRESET[mode], epochs=np.nan, run=None)
+                t0 = time.perf_counter()
+                try:
+                    m = mk(seed).fit(X['train'], y['train'])
+                    pv, pt = m.predict_proba(X['valid']), m.predict_proba(X['test'])
+                    wall = time.perf_counter() - t0
+                    if task.kind == 'binary':
+                        b = binary_metrics(y['test'], pt[:, 1])
+                        th = best_threshold(y['valid'], pv[:, 1], metric='f1').threshold
+                        bt = binary_metrics(y['test'], pt[:, 1], threshold=th)
+                        rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, f1=b['f1'], mcc=b['mcc'],
+                                         pr_auc=b['pr_auc'], collapse=detect_collapse(y['test'], pt[:, 1]).kind,
+                                         f1_tuned=bt['f1'], collapse_tuned=detect_collapse(y['test'], pt[:, 1], threshold=th).kind))
+                    else:
+                        b = multiclass_metrics(y['test'], pt, n_classes=task.n_classes)
+                        lv = np.log(np.clip(pv, 1e-12, None)); lt = np.log(np.clip(pt, 1e-12, None))
+                        tau = tune_logit_adjustment(y['valid'], lv, task.class_counts, metric='qwk').tau
+                        adj = np.asarray(logit_adjust(lt, task.class_counts, tau))
+                        bt = multiclass_metrics(y['test'], adj, n_classes=task.n_classes)
+                        rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, mcc=b['mcc'], qwk=b['qwk'],
+                                         macro_f1=b['macro_f1'], collapse=detect_collapse(y['test'], pt).kind,
+                                         qwk_tuned=bt['qwk']))
+                except Exception as e:
+                    rows.append(dict(meta, status='failed', error=f"{type(e).__name__}: {e}", wall_s=time.perf_counter() - t0))
+    return rows
+
+
+# ------------------------------------------------------------------ the markdown, from the CSV only
+def _label(loss, sampler):
+    return loss + (' + weighted sampler' if isinstance(sampler, str) and sampler == 'weighted' else '')
+
+
+def _fmt(v, n):
+    if len(v) == 0: return '—'
+    if len(v) == 1 or n == 1: return f"{v.iloc[0]:.3f}"
+    return f"{v.mean():.3f} ± {v.std():.3f}"
+
+
+def markdown(df, mode, meta):
+    df = df.copy()
+    df['sampler'] = df['sampler'].where(df['sampler'].notna() & (df['sampler'] != ''), None)
+    df['config'] = [_label(l, s) for l, s in zip(df.loss, df.sampler)]
+    ok = df[df.status == 'completed']
+    scen = [s for s in SCENARIOS if s in set(df.scenario)]
+    order = list(dict.fromkeys([_label(l, s) for l in LOSSES_ALL + ['bce', 'sigmoid_focal'] for s in SAMPLERS]
+                               + ['sklearn_logreg', 'sklearn_hgb']))
+    configs = [c for c in order if c in set(df.config)] + sorted(set(df.config) - set(order))
+    seeds = sorted(df.seed.dropna().astype(int).unique())
+    L = [f"# Benchmark matrix: {mode} mode", "",
+         f"Mode `{mode}` (preset `{PRESET[mode]}`), seeds {', '.join(map(str, seeds))}; generated {meta.get('date', '?')} "
+         f"on {meta.get('machine', '?')}; total wall time {meta.get('wall_s', float('nan')) / 60:.1f} min "
+         f"({len(df)} rows: {int((df.status == 'completed').sum())} completed, {int((df.status != 'completed').sum())} failed). "
+         f"Regenerate with `python bench/matrix.py --mode {mode}`; every number below is computed from "
+         f"`bench/results/matrix-{mode}.csv`.", "",
+         "Cells: mean ± std over seeds of the scenario's headline metric at the default decision rule (threshold 0.5 / argmax); "
+         "— where the combination does not apply (`run` refuses it) or was not run. Arrows: ↑ higher is better, ↓ lower.", "",
+         "| config | " + " | ".join(f"{s}: {HEADLINE[s][1]} {'↑' if HEADLINE[s][2] else '↓'}" for s in scen) + " |",
+         "|---|" + "---|" * len(scen)]
+    for c in configs:
+        cells = []
+        for s in scen:
+            v = ok[(ok.config == c) & (ok.scenario == s)][HEADLINE[s][0]].dropna()
+            cells.append(_fmt(v, len(seeds)))
+        L.append(f"| {c} | " + " | ".join(cells) + " |")
+    # targets
+    L += ["", "## Targets", ""]
+    ce = ok[(ok.loss == 'ce') & ok.sampler.isna()]
+    parts = []
+    for s in scen:
+        v = ce[ce.scenario == s]
+        if len(v) == 0: continue
+        n_bad = int((v.collapse != 'healthy').sum())
+        verdicts = ', '.join(f"{k} {n}" for k, n in v.collapse.value_counts().items())
+        parts.append(f"{s} {n_bad}/{len(v)} ({verdicts})")
+    all_collapse = len(ce) > 0 and bool((ce.collapse != 'healthy').all())
+    L.append(f"- Plain cross-entropy collapses on every seed: **{'met' if all_collapse else 'missed'}**. Seeds whose CE run "
+             f"the detector calls non-healthy, per scenario: " + '; '.join(parts) + ".")
+    for s, (col, goal) in TARGETS.items():
+        v = ok[ok.scenario == s]
+        if len(v) == 0: L.append(f"- {s}: not run."); continue
+        g = v.groupby('config').agg(m=(col, 'mean'), sd=(col, 'std'), wall=('wall_s', 'mean'), n=(col, 'count'))
+        best = g.m.idxmax(); b = g.loc[best]
+        within = b.wall <= CPU_LIMIT_S
+        met = b.m >= goal and within and mode == 'full'
+        extra = ''
+        if s == 'spans':
+            p = v[v.config == best]['ptr_f1@0.5'].mean()
+            extra = f", pointer F1@0.5 {p:.3f}"
+        why = ''
+        if mode != 'full': why = f" The target is stated for the benchmark preset; this is the `{mode}` mode (preset `{PRESET[mode]}`, few epochs), so it is not assessed here."
+        elif b.m < goal: why = " Missed: see the per-run rows in the CSV (epochs, collapse verdicts) for where it stops."
+        elif not within: why = f" Missed on time: the best configuration takes {b.wall / 60:.1f} min per run (limit {CPU_LIMIT_S / 60:.0f})."
+        L.append(f"- {s}: best configuration `{best}` reaches {HEADLINE[s][1] if s != 'spans' else 'span F1 (IoU 0.5)'} "
+                 f"{b.m:.3f}" + (f" ± {b.sd:.3f}" if b.n > 1 else '') + f" (goal >= {goal}){extra}, {b.wall:.0f} s wall per run: "
+                 f"**{'met' if met else 'missed' if mode == 'full' else 'not assessed'}**.{why}")
+    bad = df[df.status != 'completed']
+    if len(bad):
+        L += ["", "## Failed runs", ""] + [f"- {r.scenario} / {r.config} / seed {int(r.seed)}: {str(r.error)[:200]}" for r in bad.itertuples()]
+    L += ["", "Columns of the CSV: scenario, loss, sampler, seed, status, error, wall_s, train_time_s, epochs, preset, f1 "
+          "(minority class), mcc, pr_auc, qwk, macro_f1 (ordinal), span_f1@0.5, ptr_f1@0.5 (spans), mae (dist), collapse "
+          "(the detector's verdict at the default rule), f1_tuned / span_f1@0.5_tuned (threshold tuned on validation), "
+          "qwk_tuned (post-hoc logit adjustment tuned on validation), run (the run folder)."]
+    return '\n'.join(L) + '\n'
+
+
+def write_md(out, mode):
+    csv = out / f'matrix-{mode}.csv'
+    df = pd.read_csv(csv)
+    metaf = out / f'matrix-{mode}.meta.json'
+    meta = json.loads(metaf.read_text()) if metaf.is_file() else {}
+    (out / f'matrix-{mode}.md').write_text(markdown(df, mode, meta))
+    return out / f'matrix-{mode}.md'
+
+
+def estimate(mode, pairs):
+    "Time 1 epoch per scenario (loss ce, 1 torch thread, includes building the task) and extrapolate: a rough size"
+    import tempfile, torch
+    from imbalance_nb.experiment import run
+    torch.set_num_threads(1)
+    total = 0.
+    for sc in dict.fromkeys(m['scenario'] for m, _ in pairs):
+        cfg = dict(next(c for m, c in pairs if m['scenario'] == sc), loss='ce', sampler=None, seed=0, epochs=1, verbose=False)
+        if sc == 'frame': cfg['task'] = frame_task(mode, 0)
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.perf_counter(); m = run(cfg, out_dir=d); wall = time.perf_counter() - t0
+        ep, over = m['train_time_s'], wall - m['train_time_s']          # one epoch; task building + evaluation
+        cs = [c for mm, c in pairs if mm['scenario'] == sc]
+        t = sum(over + ep * c['epochs'] for c in cs); total += t
+        print(f"  {sc}: {ep:.1f} s/epoch + {over:.1f} s build/eval per run -> ~{t / 3600:.2f} CPU-h for its {len(cs)} runs", flush=True)
+    cores = os.cpu_count() or 1
+    print(f"estimated {total / 3600:.1f} single-thread CPU-hours; ~{total / 3600 / cores:.1f} h wall on {cores} cores "
+          "(measured with loss ce, no sampler; other losses and the weighted sampler cost about the same per epoch)")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--mode', choices=['quick', 'full'], default='quick')
+    ap.add_argument('--seeds', type=int, nargs='+', default=None, help="default: 0 in quick mode, 0 1 2 in full mode")
+    ap.add_argument('--executor', choices=['local', 'dask'], default=None, help="default: dask when there are 2+ cores")
+    ap.add_argument('--workers', type=int, default=None, help="Dask workers (default: the number of cores)")
+    ap.add_argument('--scenarios', nargs='+', choices=SCENARIOS, default=SCENARIOS)
+    ap.add_argument('--out', default=str(ROOT / 'bench' / 'results'))
+    ap.add_argument('--runs-dir', default=None, help="default: runs/bench-<mode> under the project root (git-ignored)")
+    ap.add_argument('--dry-run', action='store_true', help="print the config list's size and stop")
+    ap.add_argument('--estimate', action='store_true', help="with --dry-run: time one 1-epoch run per scenario (ce, seed 0, "
+                    "1 thread) and extrapolate the matrix's CPU time")
+    ap.add_argument('--from-csv', action='store_true', help="only regenerate the markdown from the existing CSV")
+    a = ap.parse_args(argv)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.from_csv:
+        print(write_md(out, a.mode)); return
+    seeds = a.seeds if a.seeds is not None else ([0] if a.mode == 'quick' else [0, 1, 2])
+    warnings.simplefilter('ignore')
+    pairs, skipped = build_configs(a.mode, seeds, a.scenarios)
+    n_sk = sum(2 * len(seeds) for s in a.scenarios if s in TABULAR)
+    by = pd.Series([m['scenario'] for m, _ in pairs]).value_counts().reindex(a.scenarios).fillna(0).astype(int)
+    ep = sum(c['epochs'] for _, c in pairs)
+    print(f"mode {a.mode}: {len(pairs)} training runs ({', '.join(f'{k} {v}' for k, v in by.items())}), {ep} epochs in all, "
+          f"+ {n_sk} scikit-learn baseline fits; {len(skipped)} loss x sampler combinations skipped (refused by run):")
+    for s in skipped: print(f"  skip {s[0]} / {s[1]} / sampler={s[2]}: {s[3]}")
+    if a.dry_run:
+        if a.estimate: estimate(a.mode, pairs)
+        return
+    import torch
+    from imbalance_nb.experiment import sweep
+    cores = os.cpu_count() or 1
+    executor = a.executor or ('dask' if cores > 1 else 'local')
+    runs_dir = Path(a.runs_dir) if a.runs_dir else ROOT / 'runs' / f'bench-{a.mode}'
+    configs = []
+    for m, c in pairs:
+        c = dict(c)
+        if m['scenario'] == 'frame': c['task'] = frame_task(a.mode, m['seed'])
+        configs.append(c)
+    t0 = time.perf_counter()
+    if executor == 'local': torch.set_num_threads(cores)
+    df = sweep(configs, executor=executor, runs_dir=runs_dir, n_workers=a.workers,
+               threads=1 if executor == 'dask' else cores)
+    recs = df.to_dict('records')
+    by_idx = {int(r['run'].split('-')[0]): r for r in recs}
+    rows = [to_row(m, by_idx.get(i, dict(status='missing')), a.mode) for i, (m, _) in enumerate(pairs)]
+    rows += sklearn_rows(a.mode, seeds) if set(a.scenarios) & set(TABULAR) else []
+    rows = [r for r in rows if r['scenario'] in a.scenarios]
+    wall = time.perf_counter() - t0
+    res = pd.DataFrame(rows).reindex(columns=CSV_COLS)
+    res.to_csv(out / f'matrix-{a.mode}.csv', index=False, float_format='%.6g')
+    meta = dict(mode=a.mode, date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), wall_s=wall, executor=executor,
+                machine=f"{platform.machine()} {platform.system()}, {cores} CPU cores, torch {torch.__version__}, "
+                        f"executor {executor}" + (f" ({a.workers or cores} workers x 1 thread)" if executor == 'dask' else ''),
+                seeds=seeds, runs_dir=str(runs_dir), argv=sys.argv[1:])
+    (out / f'matrix-{a.mode}.meta.json').write_text(json.dumps(meta, indent=2))
+    print(f"{len(res)} rows, {int((res.status != 'completed').sum())} failed, {wall / 60:.1f} min -> {out / f'matrix-{a.mode}.csv'}")
+    print(write_md(out, a.mode))
+
+
+if __name__ == '__main__':
+    main()
