@@ -128,6 +128,17 @@ def _task_kwargs(cfg):
     return kw
 
 # %% ../nbs/60_experiment.ipynb #35e832a9
+def _check_alpha(alpha, task):
+    "A float `alpha` is the positive class's share, for two classes; otherwise one value per class"
+    lm = task.kind in ('lm', 'regression_lm')
+    n = task.info['vocab_size'] if lm else task.n_classes
+    what = f"task {task.name!r} predicts {n} {'tokens (next-token prediction)' if lm else 'classes'}"
+    if isinstance(alpha, (list, tuple)):
+        if len(alpha) != n: raise ValueError(f"alpha has {len(alpha)} values but {what}: give one per class")
+    elif n != 2:
+        raise ValueError(f"alpha={alpha!r} (one number: the positive class's share) needs 2 classes, but {what}; "
+                         f"pass a list of {n} per-class values, or use class_weights='balanced' with loss='weighted_ce' or 'cb_focal'")
+
 def _loss_kwargs(cfg, task):
     "Keyword arguments of `task_loss` for the config's loss on `task`, refusing options the loss does not take"
     loss, kind, kw = cfg['loss'], task.kind, {}
@@ -151,6 +162,7 @@ def _loss_kwargs(cfg, task):
         if cfg[k] is None: continue
         if loss not in losses: _not_for(k, cfg[k], f"loss={loss!r}", [f"loss={l!r}" for l in losses])
         kw[k] = cfg[k]
+    if cfg['alpha'] is not None: _check_alpha(cfg['alpha'], task)
     cw = cfg['class_weights']
     if cw is not None:
         check_choice('class_weights', cw, CLASS_WEIGHT_METHODS)
@@ -321,7 +333,11 @@ def evaluate(task:Task,        # The task
         tau = tune_logit_adjustment(lv, prv.clamp_min(1e-12).log(), counts, metric=metric).tau
         adj = logit_adjust(prt.clamp_min(1e-12).log(), counts, tau).softmax(-1)
         for sfx, p in (('', prt), ('_tuned', adj)):
-            out.update(_flat(multiclass_metrics(lt, p, n_classes=task.n_classes), suffix=sfx))
+            mm = multiclass_metrics(lt, p, n_classes=task.n_classes)
+            out.update(_flat(mm, suffix=sfx))
+            pc = mm['per_class']                 # per class: F1 and recall, and the worst class's F1
+            out.update({f'{m}_class{k}{sfx}': float(pc.loc[k, m]) for k in pc.index for m in ('f1', 'recall')})
+            out['min_class_f1' + sfx] = float(pc['f1'].min())
             out['collapse' + sfx] = detect_collapse(lt, p).kind
         out['tuned_tau'] = tau
         plot = dict(y=lt, probs=prt, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)

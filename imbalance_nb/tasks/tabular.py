@@ -13,8 +13,8 @@ from ..core import check_choice
 from .core import Task, DictDataset, register_task, make_task
 
 # %% auto #0
-__all__ = ['FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'from_frame', 'kfold', 'titanic_frame', 'binary_task',
-           'grades_frame', 'ordinal_task']
+__all__ = ['FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'from_frame', 'kfold', 'titanic_frame', 'csv_task',
+           'binary_task', 'grades_frame', 'ordinal_task']
 
 # %% ../../nbs/12_tasks.tabular.ipynb #f00a25b0
 def _is_numeric(s:pd.Series): return pd.api.types.is_numeric_dtype(s.dtype)
@@ -211,6 +211,20 @@ def titanic_frame(n:int=891,            # Passengers (the seed's Titanic had 891
     embarked[rng.choice(n, max(2, n // 400), replace=False)] = None
     return pd.DataFrame(dict(pclass=pclass, sex=sex, age=age, sibsp=sibsp, parch=parch, family_size=family,
                              fare=fare, embarked=embarked, deck=deck, survived=y))
+
+# %% ../../nbs/12_tasks.tabular.ipynb #efb86b84
+@register_task('csv')
+def csv_task(path:str,                # A CSV file: one row per example, feature columns and the target
+             target:str,              # Name of the target column
+             kind:str=None,           # 'binary', 'multiclass', 'ordinal'; None infers it from the target
+             valid_frac:float=0.15,   # Share of rows in valid
+             test_frac:float=0.15,    # Share of rows in test
+             seed:int=0):             # Seed of the split
+    "A CSV file as a `Task`, through `from_frame`; the task is named after the file"
+    from pathlib import Path
+    p = Path(path)
+    if not p.is_file(): raise ValueError(f"path={str(path)!r} is not a file; give the CSV's path (relative to the working directory or absolute)")
+    return from_frame(pd.read_csv(p), target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=p.stem)
 
 # %% ../../nbs/12_tasks.tabular.ipynb #56d8eb5e
 @register_task('binary')

@@ -220,3 +220,6 @@ def from_csv(path,                  # A CSV file, UTF-8
 def _is_num(v):
     try: float(v); return True
     except ValueError: return False
+
+# %% ../../nbs/13_tasks.text.ipynb #b4e61cbd
+register_task('text_csv')(from_csv)
