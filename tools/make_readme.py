@@ -1,12 +1,20 @@
 """Write README.md from nbs/index.ipynb without Quarto (`nbdev-readme` needs it; it cannot be installed here).
 
-Markdown cells are copied; code cells are shown with their text outputs, except cells marked `#| hide`,
+Markdown cells are copied, with relative links and images re-pointed from nbs/ to the repo root; code cells are shown with their text outputs, except cells marked `#| hide`,
 `#| export`-style cells and `#| echo: false` cells (their outputs are still shown). Run from the repo root."""
 from pathlib import Path
-import json, re
+import json, os, re
 
 root = Path(__file__).resolve().parent.parent
 nb = json.loads((root/'nbs'/'index.ipynb').read_text())
+def rebase(md):
+    "Links and images relative to nbs/ (where index.ipynb lives) made relative to the repo root (where README is)"
+    def f(m):
+        url = m.group(2)
+        if re.match(r'^([a-z]+:|#|/)', url): return m.group(0)
+        return f"{m.group(1)}({os.path.normpath(os.path.join('nbs', url))})"
+    return re.sub(r'(!?\[[^\]]*\])\(([^)\s]+)\)', f, md)
+
 out = []
 for c in nb['cells']:
     src = ''.join(c['source'])
@@ -14,7 +22,7 @@ for c in nb['cells']:
     dirs = [l[3:].strip() for l in lines if l.startswith('#|')]
     body = '\n'.join(l for l in lines if not l.startswith('#|')).strip()
     if c['cell_type'] == 'markdown':
-        out.append(src.strip()); continue
+        out.append(rebase(src.strip())); continue
     if c['cell_type'] != 'code' or any(d.split(':')[0] in ('hide', 'export', 'exporti', 'default_exp') for d in dirs): continue
     if 'echo: false' not in dirs and body: out.append(f'```python\n{body}\n```')
     for o in c.get('outputs', []):
