@@ -2,6 +2,7 @@
 sweep on 2 Dask workers against the same sweep run serially.
 
     python bench/experiment.py
+    python bench/experiment.py --sweep-only   # only the sweep speed-up (tiny and realistic runs)
 
 Torch runs with 1 thread per run in the sweep comparison (serial: `threads=1`; Dask: one single-threaded worker
 process per core), so the speed-up measures running runs side by side, not torch's intra-op threading. Timings
@@ -34,18 +35,25 @@ def task_speed(epochs=2):
                          samples_per_s=n_train * m['epochs_run'] / m['train_time_s']))
     return pd.DataFrame(rows)
 
-def sweep_speedup():
-    cfgs = grid(task='binary', n=891, epochs=5, loss=['ce', 'weighted_ce', 'focal', 'logit_adjusted'], seed=[0, 1])
+SWEEPS = {  # name -> the grid: tiny runs (start-up dominates) and runs of realistic length (~10-20 s each, serially)
+    'tiny': dict(task='binary', n=891, epochs=5, loss=['ce', 'weighted_ce', 'focal', 'logit_adjusted'], seed=[0, 1]),
+    'realistic': dict(task='binary', n=8910, epochs=15, loss=['ce', 'weighted_ce', 'focal', 'logit_adjusted'], seed=[0, 1]),
+}
+
+def sweep_speedup(size='tiny'):
+    cfgs = grid(**SWEEPS[size])
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter(); a = sweep(cfgs, runs_dir=f'{d}/serial', threads=1); serial = time.perf_counter() - t0
         t0 = time.perf_counter(); b = sweep(cfgs, executor='dask', n_workers=2, runs_dir=f'{d}/dask', threads=1); dask = time.perf_counter() - t0
     assert (a.status == 'completed').all() and (b.status == 'completed').all()
-    return pd.DataFrame([dict(runs=len(cfgs), serial_s=serial, dask_2_workers_s=dask, speedup=serial / dask)])
+    return pd.DataFrame([dict(sweep=size, runs=len(cfgs), serial_s=serial, dask_2_workers_s=dask, speedup=serial / dask)])
 
 if __name__ == '__main__':
     torch.set_num_threads(1) if os.environ.get('BENCH_ONE_THREAD') else None
+    only_sweep = '--sweep-only' in sys.argv
     print(f"cores: {os.cpu_count()}, torch {torch.__version__}")
-    print(f"\ndefault `papermill nbs/train.ipynb` (kernel start included): {papermill_wall():.1f} s\n")
-    print(task_speed().round(2).to_string(index=False))
-    print('\nsweep of 8 binary runs (torch 1 thread per run):')
-    print(sweep_speedup().round(2).to_string(index=False))
+    if not only_sweep:
+        print(f"\ndefault `papermill nbs/train.ipynb` (kernel start included): {papermill_wall():.1f} s\n")
+        print(task_speed().round(2).to_string(index=False))
+    print('\nsweeps of 8 binary runs, serial against 2 Dask workers (torch 1 thread per run):')
+    print(pd.concat([sweep_speedup(k) for k in SWEEPS]).round(2).to_string(index=False))

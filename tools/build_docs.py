@@ -93,12 +93,12 @@ def prepare(nb_path: Path, dst: Path):
     nbformat.write(nb, dst)
 
 
-def execute(src: Path, dst: Path, cwd: Path, timeout: int):
-    "Run a prepared notebook top to bottom with nbclient; an error names the notebook and the cell"
+def execute(src: Path, dst: Path, cwd: Path, timeout: int, threads: int = 1):
+    "Run a prepared notebook top to bottom with nbclient (torch gets `threads` threads); an error names the notebook and the cell"
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     nb = nbformat.read(src, as_version=4)
-    env_fix = {'IN_TEST': '1', 'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}
+    env_fix = {'IN_TEST': '1', 'MPLBACKEND': 'module://matplotlib_inline.backend_inline', 'OMP_NUM_THREADS': str(threads)}
     old = {k: os.environ.get(k) for k in env_fix}
     os.environ.update(env_fix)
     try:
@@ -247,13 +247,13 @@ def page_nb(page): return PAGE2NB.get(page)
 
 
 def _prep_and_run(args):
-    nb_rel, work, execute_, timeout = args
+    nb_rel, work, execute_, timeout, threads = args
     t = time.time()
     src = NBS / nb_rel
     prepped = Path(work) / (nb_rel.replace('/', '__') + '.prep.ipynb')
     ran = Path(work) / (nb_rel.replace('/', '__') + '.run.ipynb')
     prepare(src, prepped)
-    if execute_: execute(prepped, ran, src.parent, timeout)
+    if execute_: execute(prepped, ran, src.parent, timeout, threads)
     else: shutil.copy(prepped, ran)
     return nb_rel, str(ran), time.time() - t
 
@@ -296,7 +296,10 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     failed = []
     with tempfile.TemporaryDirectory() as work:
-        jobs = [(n, work, not a.no_execute, a.timeout) for n in todo]
+        # kernels side by side each get their share of the cores: torch's default (all cores each) oversubscribes
+        # them and runs several times slower
+        threads = max(1, (os.cpu_count() or 1) // a.workers)
+        jobs = [(n, work, not a.no_execute, a.timeout, threads) for n in todo]
         with cf.ProcessPoolExecutor(max_workers=a.workers) as pool:
             futs = {pool.submit(_prep_and_run, j): j[0] for j in jobs}
             for f in cf.as_completed(futs):
