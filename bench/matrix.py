@@ -182,7 +182,9 @@ def markdown(df, mode, meta):
          f"on {meta.get('machine', '?')}; total wall time {meta.get('wall_s', float('nan')) / 60:.1f} min "
          f"({len(df)} rows: {int((df.status == 'completed').sum())} completed, {int((df.status != 'completed').sum())} failed). "
          f"Regenerate with `python bench/matrix.py --mode {mode}`; every number below is computed from "
-         f"`bench/results/matrix-{mode}.csv`.", "",
+         f"`bench/results/matrix-{mode}.csv`." + (" Collected with `--collect` from the run folders of a stopped sweep, so the "
+         "wall time is the runs' own wall time shared over the workers, and only the scenarios listed were complete."
+         if meta.get('collected') else ''), "",
          "Cells: mean ± std over seeds of the scenario's headline metric at the default decision rule (threshold 0.5 / argmax); "
          "— where the combination does not apply (`run` refuses it) or was not run. Arrows: ↑ higher is better, ↓ lower.", "",
          "| config | " + " | ".join(f"{s}: {HEADLINE[s][1]} {'↑' if HEADLINE[s][2] else '↓'}" for s in scen) + " |",
@@ -275,6 +277,8 @@ def main(argv=None):
     ap.add_argument('--dry-run', action='store_true', help="print the config list's size and stop")
     ap.add_argument('--estimate', action='store_true', help="with --dry-run: time one 1-epoch run per scenario (ce, seed 0, "
                     "1 thread) and extrapolate the matrix's CPU time")
+    ap.add_argument('--collect', action='store_true', help="build the CSV from the run folders already in --runs-dir (a stopped "
+                    "sweep): configs with no completed run are left out, so pass only --scenarios whose runs all finished")
     ap.add_argument('--from-csv', action='store_true', help="only regenerate the markdown from the existing CSV")
     a = ap.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -293,7 +297,7 @@ def main(argv=None):
         if a.estimate: estimate(a.mode, pairs)
         return
     import torch
-    from imbalance_nb.experiment import sweep
+    from imbalance_nb.experiment import sweep, collect
     cores = os.cpu_count() or 1
     executor = a.executor or ('dask' if cores > 1 else 'local')
     runs_dir = Path(a.runs_dir) if a.runs_dir else ROOT / 'runs' / f'bench-{a.mode}'
@@ -303,21 +307,33 @@ def main(argv=None):
         if m['scenario'] == 'frame': c['task'] = frame_task(a.mode, m['seed'])
         configs.append(c)
     t0 = time.perf_counter()
-    if executor == 'local': torch.set_num_threads(cores)
-    df = sweep(configs, executor=executor, runs_dir=runs_dir, n_workers=a.workers,
-               threads=1 if executor == 'dask' else cores)
+    if a.collect:
+        df = collect(runs_dir)
+        df = df[df.status == 'completed']
+        df = df.assign(run=df.run.map(lambda r: Path(str(r)).name))
+    else:
+        if executor == 'local': torch.set_num_threads(cores)
+        df = sweep(configs, executor=executor, runs_dir=runs_dir, n_workers=a.workers,
+                   threads=1 if executor == 'dask' else cores)
     recs = df.to_dict('records')
-    by_idx = {int(r['run'].split('-')[0]): r for r in recs}
-    rows = [to_row(m, by_idx.get(i, dict(status='missing')), a.mode) for i, (m, _) in enumerate(pairs)]
+    if a.collect:   # a stopped sweep's folders: match each config by what it ran (task, loss, sampler, seed)
+        key = lambda task, loss, sampler, seed: (str(task), str(loss), str(sampler) if sampler not in (None, '') and sampler == sampler else 'None', int(seed))
+        got = {key(r['task'], r['loss'], r['sampler'], r['seed']): r for r in recs}
+        rows = [to_row(m, got[k], a.mode) for m, c in pairs
+                if (k := key('frame' if m['scenario'] == 'frame' else c['task'], c['loss'], c.get('sampler'), c['seed'])) in got]
+    else:
+        by_idx = {int(r['run'].split('-')[0]): r for r in recs}
+        rows = [to_row(m, by_idx.get(i, dict(status='missing')), a.mode) for i, (m, _) in enumerate(pairs)]
     rows += sklearn_rows(a.mode, seeds) if set(a.scenarios) & set(TABULAR) else []
     rows = [r for r in rows if r['scenario'] in a.scenarios]
     wall = time.perf_counter() - t0
     res = pd.DataFrame(rows).reindex(columns=CSV_COLS)
+    if a.collect: wall = float(pd.to_numeric(res.wall_s, errors='coerce').sum()) / (a.workers or cores)   # the runs' own time
     res.to_csv(out / f'matrix-{a.mode}.csv', index=False, float_format='%.6g')
     meta = dict(mode=a.mode, date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), wall_s=wall, executor=executor,
                 machine=f"{platform.machine()} {platform.system()}, {cores} CPU cores, torch {torch.__version__}, "
                         f"executor {executor}" + (f" ({a.workers or cores} workers x 1 thread)" if executor == 'dask' else ''),
-                seeds=seeds, runs_dir=str(runs_dir), argv=sys.argv[1:])
+                seeds=seeds, runs_dir=str(runs_dir), argv=sys.argv[1:], collected=a.collect)
     (out / f'matrix-{a.mode}.meta.json').write_text(json.dumps(meta, indent=2))
     print(f"{len(res)} rows, {int((res.status != 'completed').sum())} failed, {wall / 60:.1f} min -> {out / f'matrix-{a.mode}.csv'}")
     print(write_md(out, a.mode))
