@@ -317,7 +317,7 @@ def main(argv=None):
                    threads=1 if executor == 'dask' else cores)
     recs = df.to_dict('records')
     if a.collect:   # a stopped sweep's folders: match each config by what it ran (task, loss, sampler, seed)
-        key = lambda task, loss, sampler, seed: (str(task), str(loss), str(sampler) if sampler not in (None, '') and sampler == sampler else 'None', int(seed))
+        key = lambda task, loss, sampler, seed: (str(task), str(loss), 'None' if pd.isna(sampler) or sampler == '' else str(sampler), int(seed))
         got = {key(r['task'], r['loss'], r['sampler'], r['seed']): r for r in recs}
         rows = [to_row(m, got[k], a.mode) for m, c in pairs
                 if (k := key('frame' if m['scenario'] == 'frame' else c['task'], c['loss'], c.get('sampler'), c['seed'])) in got]

@@ -21,7 +21,7 @@ nbconvert instead:
 `--inplace` is for the Quarto route: Quarto renders notebooks as saved, and ours are committed without outputs, so
 the GitHub Pages workflow runs this first (its copies of the notebooks, never committed), then `nbdev-docs`.
 """
-import argparse, concurrent.futures as cf, copy, html, json, os, re, shutil, sys, tempfile, time
+import argparse, concurrent.futures as cf, copy, html, os, re, shutil, sys, tempfile, time
 from pathlib import Path
 
 import nbformat, yaml
@@ -184,7 +184,7 @@ def slug(text):
     return re.sub(r'\s+', '-', text)
 
 
-def fix_html(body, page, pages):
+def fix_html(body, page):
     "Relative links (notebooks and the published site), Quarto-style heading ids, no anchor-link pilcrows"
     depth = page.count('/')
     up = '../' * depth
@@ -227,7 +227,9 @@ def nav_html(sidebar, page):
 TITLES = {}
 
 
-def render(nb, page, sidebar):
+def render(nb, nb_rel, sidebar):
+    "One notebook's HTML page, `page` being where `nb_rel` is published"
+    page = html_name(nb_rel)
     from nbconvert import HTMLExporter
     from traitlets.config import Config
     c = Config()
@@ -237,13 +239,9 @@ def render(nb, page, sidebar):
     ex = HTMLExporter(config=c, template_name='imbalance_docs', extra_template_basedirs=[str(TEMPLATE_DIR)])
     ex.exclude_anchor_links = True
     nb = copy.deepcopy(nb)
-    nb.metadata['title'] = TITLES.get(page_nb(page), 'imbalance_nb')
+    nb.metadata['title'] = TITLES.get(nb_rel, 'imbalance_nb')
     body, _ = ex.from_notebook_node(nb, resources={'nav': nav_html(sidebar, page), 'docs_css': (TEMPLATE_DIR / 'docs.css').read_text()})
-    return fix_html(body, page, None)
-
-
-PAGE2NB = {}
-def page_nb(page): return PAGE2NB.get(page)
+    return fix_html(body, page)
 
 
 def _prep_and_run(args):
@@ -291,7 +289,6 @@ def main():
     if not todo: sys.exit(f"--only={a.only!r} matches no notebook; notebooks: {', '.join(listed)}")
     for n in listed:
         TITLES[n] = title_of(nbformat.read(NBS / n, as_version=4)) or n
-        PAGE2NB[html_name(n)] = n
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     failed = []
@@ -312,7 +309,7 @@ def main():
                 dst = out / page
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 tmp = dst.with_suffix('.html.tmp')
-                tmp.write_text(render(finish(Path(ran)), page, sidebar))
+                tmp.write_text(render(finish(Path(ran)), n, sidebar))
                 tmp.replace(dst)
                 print(f"{secs:6.1f} s  {n} -> {page}", flush=True)
     for d in ('images',):

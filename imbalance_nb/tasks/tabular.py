@@ -7,6 +7,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.tabular.html.md"""
 # %% ../../nbs/12_tasks.tabular.ipynb #3dcda5e6
 from __future__ import annotations
 import math
+from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split, StratifiedKFold
 from ..core import check_choice
@@ -221,7 +222,6 @@ def csv_task(path:str,                # A CSV file: one row per example, feature
              test_frac:float=0.15,    # Share of rows in test
              seed:int=0):             # Seed of the split
     "A CSV file as a `Task`, through `from_frame`; the task is named after the file"
-    from pathlib import Path
     p = Path(path)
     if not p.is_file(): raise ValueError(f"path={str(path)!r} is not a file; give the CSV's path (relative to the working directory or absolute)")
     return from_frame(pd.read_csv(p), target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=p.stem)
