@@ -1,12 +1,14 @@
-"""Experiment speed: the default `papermill nbs/train.ipynb` run, samples/s per task at the quick preset, and a
-sweep on 2 Dask workers against the same sweep run serially.
+"""Experiment speed: the wall time of the default `papermill nbs/train.ipynb` run, and a sweep on 2 Dask workers
+against the same sweep run serially. (Samples/s per task and peak memory: `bench/models.py`.)
 
-    python bench/experiment.py
-    python bench/experiment.py --sweep-only   # only the sweep speed-up (tiny and realistic runs)
+    python bench/experiment.py                     # both; writes bench/results/papermill-cpu.txt and sweep-cpu.txt
+    python bench/experiment.py --papermill-only    # the default papermill run, --reps times (median and range)
+    python bench/experiment.py --sweep-only        # only the sweep speed-up (tiny and realistic runs)
 
 Torch runs with 1 thread per run in the sweep comparison (serial: `threads=1`; Dask: one single-threaded worker
 process per core), so the speed-up measures running runs side by side, not torch's intra-op threading. Timings
-are wall-clock on whatever machine runs this, once each (no repetitions): read them as sizes, not as exact figures."""
+are wall-clock on whatever machine runs this (the sweeps once each, the papermill run --reps times): read them as
+sizes on a quiet machine, not as exact figures."""
 import os, subprocess, sys, tempfile, time
 from pathlib import Path
 import pandas as pd, torch
@@ -21,20 +23,6 @@ def papermill_wall():
                         '--no-progress-bar'], cwd=root, check=True, capture_output=True)
         return time.perf_counter() - t0
 
-def task_speed(epochs=2):
-    rows = []
-    for t in ['distthres', 'dist', 'binary', 'ordinal', 'text', 'spans']:
-        with tempfile.TemporaryDirectory() as d:
-            t0 = time.perf_counter()
-            m = run(task=t, epochs=epochs, verbose=False, out_dir=d)
-            wall = time.perf_counter() - t0
-            n = len(__import__('json').loads((Path(d) / 'config.json').read_text())['class_counts']) and None
-            cfg = __import__('json').loads((Path(d) / 'metadata.json').read_text())
-            n_train = cfg['dataset_sizes']['train']
-        rows.append(dict(task=t, n_train=n_train, epochs=epochs, train_s=m['train_time_s'], run_wall_s=wall,
-                         samples_per_s=n_train * m['epochs_run'] / m['train_time_s']))
-    return pd.DataFrame(rows)
-
 SWEEPS = {  # name -> the grid: tiny runs (start-up dominates) and runs of realistic length (~20 s each, serially)
     'tiny': dict(task='binary', n=891, epochs=5, loss=['ce', 'weighted_ce', 'focal', 'logit_adjusted'], seed=[0, 1]),
     'realistic': dict(task='binary', n=8910, epochs=60, loss=['ce', 'weighted_ce', 'focal', 'logit_adjusted'], seed=[0, 1]),
@@ -48,12 +36,36 @@ def sweep_speedup(size='tiny'):
     assert (a.status == 'completed').all() and (b.status == 'completed').all()
     return pd.DataFrame([dict(sweep=size, runs=len(cfgs), serial_s=serial, dask_2_workers_s=dask, speedup=serial / dask)])
 
+def papermill_table(reps):
+    t = sorted(papermill_wall() for _ in range(reps))
+    return pd.DataFrame([dict(run='papermill nbs/train.ipynb (defaults)', reps=reps, median_s=t[len(t) // 2], min_s=t[0],
+                              max_s=t[-1], target_s=30.0, met=t[len(t) // 2] < 30)])
+
 if __name__ == '__main__':
+    import argparse, platform
+    from datetime import date
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument('--sweep-only', action='store_true'); g.add_argument('--papermill-only', action='store_true')
+    ap.add_argument('--reps', type=int, default=3, help="papermill runs (median reported)")
+    ap.add_argument('--out', default=str(root / 'bench' / 'results'), help="folder for the result files; '' to skip")
+    a = ap.parse_args()
+    if a.reps < 1: ap.error(f"--reps {a.reps} is not valid; choose a positive integer")
     torch.set_num_threads(1) if os.environ.get('BENCH_ONE_THREAD') else None
-    only_sweep = '--sweep-only' in sys.argv
+    where = f"{date.today()} on {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
     print(f"cores: {os.cpu_count()}, torch {torch.__version__}")
-    if not only_sweep:
-        print(f"\ndefault `papermill nbs/train.ipynb` (kernel start included): {papermill_wall():.1f} s\n")
-        print(task_speed().round(2).to_string(index=False))
-    print('\nsweeps of 8 binary runs, serial against 2 Dask workers (torch 1 thread per run):')
-    print(pd.concat([sweep_speedup(k) for k in SWEEPS]).round(2).to_string(index=False))
+    if not a.sweep_only:
+        tab = papermill_table(a.reps).round(2).to_string(index=False)
+        text = (f"# Default papermill run: wall time, kernel start included\n\npython bench/experiment.py --papermill-only "
+                f"--reps {a.reps}, {where}; `papermill nbs/train.ipynb out.ipynb` with the notebook's defaults, a fresh "
+                f"process each time (interpreter, kernel start, imports, training, plots, run folder).\n\n"
+                + '\n'.join('    ' + l for l in tab.splitlines()) + '\n')
+        print(text)
+        if a.out: Path(a.out, 'papermill-cpu.txt').write_text(text)
+    if not a.papermill_only:
+        tab = pd.concat([sweep_speedup(k) for k in SWEEPS]).round(2).to_string(index=False)
+        text = (f"# Sweep speed-up: serial against 2 Dask workers\n\npython bench/experiment.py --sweep-only, {where}, "
+                f"torch 1 thread per run; 8 binary runs per sweep (tiny: n=891, 5 epochs; realistic: n=8910, 60 epochs).\n\n"
+                + '\n'.join('    ' + l for l in tab.splitlines()) + '\n')
+        print(text)
+        if a.out: Path(a.out, 'sweep-cpu.txt').write_text(text)
