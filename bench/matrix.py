@@ -42,11 +42,13 @@ TRAIN = {
              'frame': dict(epochs=30, lr=3e-3, batch_size=64, wd=0.01)},
 }
 PRESET = {'quick': 'quick', 'full': 'benchmark'}
+SEED_COLLAPSED = ('distthres', 'spans', 'ordinal')   # the seeds that reported a collapse (000, 001, 004); 002/003 were preventive
 TARGETS = {'distthres': ('f1', 0.9), 'spans': ('span_f1@0.5', 0.8)}
 CPU_LIMIT_S = 600
 CSV_COLS = ['scenario', 'loss', 'sampler', 'seed', 'status', 'error', 'wall_s', 'train_time_s', 'epochs', 'preset',
             'f1', 'mcc', 'pr_auc', 'qwk', 'macro_f1', 'span_f1@0.5', 'ptr_f1@0.5', 'mae', 'collapse',
-            'f1_tuned', 'span_f1@0.5_tuned', 'qwk_tuned', 'collapse_tuned', 'run']
+            'f1_tuned', 'span_f1@0.5_tuned', 'qwk_tuned', 'collapse_tuned', 'train_loss_last', 'val_loss_min',
+            'val_loss_min_epoch', 'val_loss_last', 'run']
 
 
 def frame_task(mode, seed):
@@ -94,6 +96,13 @@ def build_configs(mode, seeds, scenarios=SCENARIOS):
     return out, skipped
 
 
+def _rel(p):
+    "A path relative to the project root where it lies under it (no machine paths in the results)"
+    p = Path(p).absolute()
+    try: return str(p.relative_to(ROOT))
+    except ValueError: return p.name
+
+
 def _get(row, *keys):
     for k in keys:
         v = row.get(k)
@@ -101,10 +110,19 @@ def _get(row, *keys):
     return np.nan
 
 
+def curve(run_path):
+    "Training and validation loss figures of a run, from its metrics.json's history (empty when it is missing)"
+    try: h = json.loads((Path(run_path) / 'metrics.json').read_text())['history']
+    except Exception: return {}
+    v = [e['val_loss'] for e in h]
+    i = int(np.nanargmin(v))
+    return dict(train_loss_last=h[-1]['train_loss'], val_loss_min=v[i], val_loss_min_epoch=h[i]['epoch'], val_loss_last=v[-1])
+
+
 def to_row(meta, r, mode):
     "One CSV row from `collect`'s row of a run"
     r = {k: v for k, v in r.items()}
-    return dict(meta, status=r.get('status'), error=r.get('error'), wall_s=r.get('wall_s'), train_time_s=r.get('train_time_s'),
+    return dict(meta, **curve(r['run_path']) if r.get('run_path') else {}, status=r.get('status'), error=r.get('error'), wall_s=r.get('wall_s'), train_time_s=r.get('train_time_s'),
                 epochs=r.get('epochs'), preset=PRESET[mode],
                 f1=_get(r, 'f1'), mcc=_get(r, 'mcc', 'step_mcc'), pr_auc=_get(r, 'pr_auc'), qwk=_get(r, 'qwk'),
                 macro_f1=_get(r, 'macro_f1'), **{'span_f1@0.5': _get(r, 'f1@0.5'), 'ptr_f1@0.5': _get(r, 'ptr_f1@0.5')},
@@ -205,9 +223,13 @@ def markdown(df, mode, meta):
         n_bad = int((v.collapse != 'healthy').sum())
         verdicts = ', '.join(f"{k} {n}" for k, n in v.collapse.value_counts().items())
         parts.append(f"{s} {n_bad}/{len(v)} ({verdicts})")
-    all_collapse = len(ce) > 0 and bool((ce.collapse != 'healthy').all())
-    L.append(f"- Plain cross-entropy collapses on every seed: **{'met' if all_collapse else 'missed'}**. Seeds whose CE run "
-             f"the detector calls non-healthy, per scenario: " + '; '.join(parts) + ".")
+    cs = ce[ce.scenario.isin(SEED_COLLAPSED)]
+    all_collapse = len(cs) > 0 and bool((cs.collapse != 'healthy').all())
+    L.append(f"- Plain cross-entropy reproduces the collapse of the seeds that had one ({', '.join(SEED_COLLAPSED)}), on every "
+             f"seed: **{'met' if all_collapse else 'missed' if len(cs) else 'not run'}**"
+             + (f" for {', '.join(x for x in SEED_COLLAPSED if x in scen)} ({', '.join(x for x in SEED_COLLAPSED if x not in scen)} not run here)"
+                if len(cs) and any(x not in scen for x in SEED_COLLAPSED) else '') + f". Seeds whose CE run the detector calls "
+             f"non-healthy, per scenario (the others' seeds did not collapse, and are listed for reference): " + '; '.join(parts) + ".")
     for s, (col, goal) in TARGETS.items():
         v = ok[ok.scenario == s]
         if len(v) == 0: L.append(f"- {s}: not run."); continue
@@ -221,7 +243,16 @@ def markdown(df, mode, meta):
             extra = f", pointer F1@0.5 {p:.3f}"
         why = ''
         if mode != 'full': why = f" The target is stated for the benchmark preset; this is the `{mode}` mode (preset `{PRESET[mode]}`, few epochs), so it is not assessed here."
-        elif b.m < goal: why = " Missed: see the per-run rows in the CSV (epochs, collapse verdicts) for where it stops."
+        elif b.m < goal:
+            why = " Missed: see the per-run rows in the CSV (epochs, collapse verdicts) for where it stops."
+            c = v[v.config == best][['train_loss_last', 'val_loss_min', 'val_loss_min_epoch', 'val_loss_last']].astype(float).mean() \
+                if 'val_loss_min' in v else None
+            if c is not None and c.notna().all():
+                why += (f" Its learning curves (mean over seeds): training loss ends at {c.train_loss_last:.3f}, validation loss is "
+                        f"lowest ({c.val_loss_min:.3f}) around epoch {c.val_loss_min_epoch:.0f} and ends at {c.val_loss_last:.3f}.")
+                if c.val_loss_last > 1.2 * c.val_loss_min and c.train_loss_last < c.val_loss_min:
+                    why += (" Validation loss rises while training loss keeps falling: the model over-fits the training set, so "
+                            "the gap is generalisation, not the imbalance (more epochs do not help; `bench/targets.py` runs 100).")
         elif not within: why = f" Missed on time: the best configuration takes {b.wall / 60:.1f} min per run (limit {CPU_LIMIT_S / 60:.0f})."
         L.append(f"- {s}: best configuration `{best}` reaches {HEADLINE[s][1] if s != 'spans' else 'span F1 (IoU 0.5)'} "
                  f"{b.m:.3f}" + (f" ± {b.sd:.3f}" if b.n > 1 else '') + f" (goal >= {goal}){extra}, {b.wall:.0f} s wall per run: "
@@ -232,7 +263,8 @@ def markdown(df, mode, meta):
     L += ["", "Columns of the CSV: scenario, loss, sampler, seed, status, error, wall_s, train_time_s, epochs, preset, f1 "
           "(minority class), mcc, pr_auc, qwk, macro_f1 (ordinal), span_f1@0.5, ptr_f1@0.5 (spans), mae (dist), collapse "
           "(the detector's verdict at the default rule), f1_tuned / span_f1@0.5_tuned (threshold tuned on validation), "
-          "qwk_tuned (post-hoc logit adjustment tuned on validation), run (the run folder)."]
+          "qwk_tuned (post-hoc logit adjustment tuned on validation), train_loss_last / val_loss_min / val_loss_min_epoch / "
+          "val_loss_last (the run's learning curve), run (the run folder)."]
     return '\n'.join(L) + '\n'
 
 
@@ -273,7 +305,8 @@ def main(argv=None):
     ap.add_argument('--workers', type=int, default=None, help="Dask workers (default: the number of cores)")
     ap.add_argument('--scenarios', nargs='+', choices=SCENARIOS, default=SCENARIOS)
     ap.add_argument('--out', default=str(ROOT / 'bench' / 'results'))
-    ap.add_argument('--runs-dir', default=None, help="default: runs/bench-<mode> under the project root (git-ignored)")
+    ap.add_argument('--runs-dir', nargs='+', default=None, help="default: runs/bench-<mode> under the project root (git-ignored); "
+                    "with --collect, several folders may be given (e.g. the binary runs of one sweep and the rest of another)")
     ap.add_argument('--dry-run', action='store_true', help="print the config list's size and stop")
     ap.add_argument('--estimate', action='store_true', help="with --dry-run: time one 1-epoch run per scenario (ce, seed 0, "
                     "1 thread) and extrapolate the matrix's CPU time")
@@ -300,7 +333,9 @@ def main(argv=None):
     from imbalance_nb.experiment import sweep, collect
     cores = os.cpu_count() or 1
     executor = a.executor or ('dask' if cores > 1 else 'local')
-    runs_dir = Path(a.runs_dir) if a.runs_dir else ROOT / 'runs' / f'bench-{a.mode}'
+    runs_dirs = [Path(d) for d in a.runs_dir] if a.runs_dir else [ROOT / 'runs' / f'bench-{a.mode}']
+    if len(runs_dirs) > 1 and not a.collect: ap.error("several --runs-dir folders only go with --collect")
+    runs_dir = runs_dirs[0]
     configs = []
     for m, c in pairs:
         c = dict(c)
@@ -308,7 +343,8 @@ def main(argv=None):
         configs.append(c)
     t0 = time.perf_counter()
     if a.collect:
-        df = collect(runs_dir)
+        df = pd.concat([collect(d).pipe(lambda x: x.assign(run_path=[str(Path(d) / n) for n in x.run])) for d in runs_dirs],
+                       ignore_index=True)
         df = df[df.status == 'completed']
         df = df.assign(run=df.run.map(lambda r: Path(str(r)).name))
     else:
@@ -321,7 +357,14 @@ def main(argv=None):
         got = {key(r['task'], r['loss'], r['sampler'], r['seed']): r for r in recs}
         rows = [to_row(m, got[k], a.mode) for m, c in pairs
                 if (k := key('frame' if m['scenario'] == 'frame' else c['task'], c['loss'], c.get('sampler'), c['seed'])) in got]
+        cfg_of = lambda r: (r['scenario'], r['loss'], str(r['sampler']))
+        n_seeds = pd.Series([cfg_of(r) for r in rows], dtype=object).value_counts()
+        part = [k for k, n in n_seeds.items() if n < len(seeds)]
+        if part:   # a config with only some seeds would show a mean over fewer seeds than the header says: leave it out
+            print(f"left out (not every seed completed): {', '.join('/'.join(k) for k in part)}")
+            rows = [r for r in rows if cfg_of(r) not in part]
     else:
+        for r in recs: r['run_path'] = str(runs_dir / r['run'])
         by_idx = {int(r['run'].split('-')[0]): r for r in recs}
         rows = [to_row(m, by_idx.get(i, dict(status='missing')), a.mode) for i, (m, _) in enumerate(pairs)]
     rows += sklearn_rows(a.mode, seeds) if set(a.scenarios) & set(TABULAR) else []
@@ -333,7 +376,7 @@ def main(argv=None):
     meta = dict(mode=a.mode, date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), wall_s=wall, executor=executor,
                 machine=f"{platform.machine()} {platform.system()}, {cores} CPU cores, torch {torch.__version__}, "
                         f"executor {executor}" + (f" ({a.workers or cores} workers x 1 thread)" if executor == 'dask' else ''),
-                seeds=seeds, runs_dir=str(runs_dir), argv=sys.argv[1:], collected=a.collect)
+                seeds=seeds, runs_dir=[_rel(d) for d in runs_dirs], argv=sys.argv[1:], collected=a.collect)
     (out / f'matrix-{a.mode}.meta.json').write_text(json.dumps(meta, indent=2))
     print(f"{len(res)} rows, {int((res.status != 'completed').sum())} failed, {wall / 60:.1f} min -> {out / f'matrix-{a.mode}.csv'}")
     print(write_md(out, a.mode))
