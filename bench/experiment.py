@@ -12,7 +12,7 @@ sizes on a quiet machine, not as exact figures."""
 import os, subprocess, sys, tempfile, time
 from pathlib import Path
 import pandas as pd, torch
-from imbalance_nb.experiment import run, sweep, grid, project_root
+from imbalance_nb.experiment import sweep, grid, project_root
 
 root = project_root(Path(__file__).parent)
 
@@ -54,18 +54,18 @@ if __name__ == '__main__':
     torch.set_num_threads(1) if os.environ.get('BENCH_ONE_THREAD') else None
     where = f"{date.today()} on {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
     print(f"cores: {os.cpu_count()}, torch {torch.__version__}")
+    def report(name, title, how, tab):
+        "Print a result table under its title and the command that made it; write it to `--out`/`name`"
+        text = f"# {title}\n\n{how}\n\n" + '\n'.join('    ' + l for l in tab.splitlines()) + '\n'
+        print(text)
+        if a.out: Path(a.out).mkdir(parents=True, exist_ok=True); Path(a.out, name).write_text(text)
     if not a.sweep_only:
-        tab = papermill_table(a.reps).round(2).to_string(index=False)
-        text = (f"# Default papermill run: wall time, kernel start included\n\npython bench/experiment.py --papermill-only "
-                f"--reps {a.reps}, {where}; `papermill nbs/train.ipynb out.ipynb` with the notebook's defaults, a fresh "
-                f"process each time (interpreter, kernel start, imports, training, plots, run folder).\n\n"
-                + '\n'.join('    ' + l for l in tab.splitlines()) + '\n')
-        print(text)
-        if a.out: Path(a.out, 'papermill-cpu.txt').write_text(text)
+        report('papermill-cpu.txt', 'Default papermill run: wall time, kernel start included',
+               f"python bench/experiment.py --papermill-only --reps {a.reps}, {where}; `papermill nbs/train.ipynb out.ipynb` with the "
+               "notebook's defaults, a fresh process each time (interpreter, kernel start, imports, training, plots, run folder).",
+               papermill_table(a.reps).round(2).to_string(index=False))
     if not a.papermill_only:
-        tab = pd.concat([sweep_speedup(k) for k in SWEEPS]).round(2).to_string(index=False)
-        text = (f"# Sweep speed-up: serial against 2 Dask workers\n\npython bench/experiment.py --sweep-only, {where}, "
-                f"torch 1 thread per run; 8 binary runs per sweep (tiny: n=891, 5 epochs; realistic: n=8910, 60 epochs).\n\n"
-                + '\n'.join('    ' + l for l in tab.splitlines()) + '\n')
-        print(text)
-        if a.out: Path(a.out, 'sweep-cpu.txt').write_text(text)
+        report('sweep-cpu.txt', 'Sweep speed-up: serial against 2 Dask workers',
+               f"python bench/experiment.py --sweep-only, {where}, torch 1 thread per run; 8 binary runs per sweep "
+               "(tiny: n=891, 5 epochs; realistic: n=8910, 60 epochs).",
+               pd.concat([sweep_speedup(k) for k in SWEEPS]).round(2).to_string(index=False))

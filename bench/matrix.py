@@ -252,7 +252,7 @@ def markdown(df, mode, meta):
                         f"lowest ({c.val_loss_min:.3f}) around epoch {c.val_loss_min_epoch:.0f} and ends at {c.val_loss_last:.3f}.")
                 if c.val_loss_last > 1.2 * c.val_loss_min and c.train_loss_last < c.val_loss_min:
                     why += (" Validation loss rises while training loss keeps falling: the model over-fits the training set, so "
-                            "the gap is generalisation, not the imbalance (more epochs do not help; `bench/targets.py` runs 100).")
+                            "the gap is generalisation, not the imbalance (`bench/targets.py` trains the best losses longer).")
         elif not within: why = f" Missed on time: the best configuration takes {b.wall / 60:.1f} min per run (limit {CPU_LIMIT_S / 60:.0f})."
         L.append(f"- {s}: best configuration `{best}` reaches {HEADLINE[s][1] if s != 'spans' else 'span F1 (IoU 0.5)'} "
                  f"{b.m:.3f}" + (f" ± {b.sd:.3f}" if b.n > 1 else '') + f" (goal >= {goal}){extra}, {b.wall:.0f} s wall per run: "

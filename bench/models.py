@@ -92,7 +92,7 @@ def measure(task_name, device='cpu', precision='fp32', warmup=10, steps=100, thr
         def before_batch(self, learn):
             if learn.training and self.i == warmup:
                 sync(); self.t0 = time.perf_counter()
-                if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev); self.base = torch.cuda.memory_allocated(dev)
+                if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev); self.base, self.rss = torch.cuda.memory_allocated(dev), _rss()
                 self.mem.__enter__() if self.mem else None
         def after_step(self, learn):
             self.i += 1
@@ -116,7 +116,7 @@ def measure(task_name, device='cpu', precision='fp32', warmup=10, steps=100, thr
                threads=torch.get_num_threads(), steps=steps, samples_per_s=tcb.n / tcb.t, ms_per_step=1000 * tcb.t / steps,
                epoch_s_est=len(task.train) / (tcb.n / tcb.t))
     if dev.type == 'cuda':
-        row.update(step_peak_mib=(torch.cuda.max_memory_allocated(dev) - tcb.base) / 2**20, rss_before_mib=_rss() / 2**20)
+        row.update(step_peak_mib=(torch.cuda.max_memory_allocated(dev) - tcb.base) / 2**20, rss_before_mib=tcb.rss / 2**20)
     else:
         row.update(step_peak_mib=(tcb.mem.peak - tcb.mem.start) / 2**20, rss_before_mib=tcb.mem.start / 2**20)
     row['state_mib'] = 16 * row['params'] / 2**20
