@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DEVICES', 'check_choice', 'set_seed', 'torch_generator', 'available_devices', 'get_device', 'environment_info',
-           'atomic_write']
+__all__ = ['DEVICES', 'check_choice', 'set_seed', 'torch_generator', 'get_rng_state', 'set_rng_state', 'available_devices',
+           'get_device', 'environment_info', 'atomic_write']
 
 # %% ../nbs/00_core.ipynb #2b5ab2b0
 def check_choice(name:str,     # Parameter name, as the user typed it
@@ -44,6 +44,17 @@ def set_seed(seed:int=0,                  # The seed for every generator
 def torch_generator(seed:int=0):
     "A `torch.Generator` on the CPU seeded with `seed`"
     return torch.Generator().manual_seed(int(seed))
+
+# %% ../nbs/00_core.ipynb #6d2c4a02
+def get_rng_state():
+    "The state of every global random generator (`random`, NumPy, torch CPU and CUDA), as a dict"
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+
+def set_rng_state(state:dict):  # From `get_rng_state`
+    "Restore the global random generators from `get_rng_state()`"
+    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'])
+    if state.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
 # %% ../nbs/00_core.ipynb #4d480e61
 DEVICES = ('auto', 'cpu', 'cuda', 'mps')

@@ -6,14 +6,16 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.core.html.md"""
 
 # %% ../../nbs/09_tasks.core.ipynb #013b639b
 from __future__ import annotations
-import inspect
+import hashlib, inspect
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd, torch
 from torch.utils.data import Dataset, default_collate
+from fastcore.basics import patch
 from ..core import check_choice
 
 # %% auto #0
-__all__ = ['TASK_KINDS', 'TASKS', 'BUILTIN_TASK_MODULES', 'DictDataset', 'Task', 'register_task', 'make_task']
+__all__ = ['TASK_KINDS', 'TASKS', 'BUILTIN_TASK_MODULES', 'DictDataset', 'Task', 'task_fingerprint', 'order_binary',
+           'register_task', 'make_task']
 
 # %% ../../nbs/09_tasks.core.ipynb #236196ba
 TASK_KINDS = ('lm', 'regression_lm', 'binary', 'multiclass', 'ordinal', 'spans')
@@ -73,8 +75,9 @@ class Task:
         return f"Task({self.name!r}, kind={self.kind!r}, n_classes={self.n_classes}, {sizes})"
 
 # %% ../../nbs/09_tasks.core.ipynb #8f1018d4
-def _describe(self:Task):
-    "Class counts per split with each class's share and the imbalance ratio, as a DataFrame"
+@patch
+def describe(self:Task):
+    "Class counts per split with each class's share, the imbalance ratio and (two classes) the positive class, as a DataFrame"
     rows = []
     for split in self.splits:
         c = self.counts(split)
@@ -83,18 +86,43 @@ def _describe(self:Task):
         row.update({f'n_{nm}': int(v) for nm, v in zip(self.class_names, c)})
         row.update({f'share_{nm}': v / max(c.sum(), 1) for nm, v in zip(self.class_names, c)})
         row['imbalance_ratio'] = c.max() / c.min() if c.min() > 0 else float('inf')
+        if self.n_classes == 2: row['positive'] = self.class_names[1]
         rows.append(row)
     return pd.DataFrame(rows).set_index('split')
-Task.describe = _describe
 
-def _plot_balance(self:Task, ax=None):
+@patch
+def plot_balance(self:Task, ax=None):
     "Bar chart of class counts per split"
     import matplotlib.pyplot as plt
     df = pd.DataFrame({s: self.counts(s) for s in self.splits}, index=self.class_names)
     ax = df.plot.bar(ax=ax, logy=True, rot=0)
     ax.set_xlabel('class'); ax.set_ylabel('examples (log scale)'); ax.set_title(f'{self.name}: class balance')
     return ax.figure
-Task.plot_balance = _plot_balance
+
+# %% ../../nbs/09_tasks.core.ipynb #5c2f0b02
+def task_fingerprint(task:Task):
+    "A 12-hex-digit hash of each split's size, inputs (`x`) and `labels`: equal for the same data"
+    h = hashlib.sha1()
+    for name, ds in task.splits.items():
+        h.update(f'{name}:{len(ds)};'.encode())
+        for v in (getattr(ds, 'x', None), getattr(ds, 'labels', None)):
+            if isinstance(v, torch.Tensor): v = v.detach().cpu().numpy()
+            if isinstance(v, np.ndarray): h.update(str(v.dtype).encode() + np.ascontiguousarray(v).tobytes())
+    return h.hexdigest()[:12]
+
+# %% ../../nbs/09_tasks.core.ipynb #5b1e0a02
+def order_binary(classes,          # The two class values, in their natural (sorted) order
+                 counts,           # Rows per class, in that order
+                 pos_label=None):  # The positive class, as the user names it; None: the minority
+    "The two class values ordered `[negative, positive]`: `pos_label` when given, else the minority class"
+    classes = list(classes)
+    if len(classes) != 2: raise ValueError(f"order_binary needs exactly 2 classes; got {len(classes)}")
+    if pos_label is not None:
+        match = [c for c in classes if c == pos_label or str(c) == str(pos_label)]
+        if not match: raise ValueError(f"pos_label={pos_label!r} is not a class of the target; its classes: {', '.join(map(repr, classes))}")
+        i = classes.index(match[0])
+    else: i = 1 if counts[1] <= counts[0] else 0
+    return [classes[1 - i], classes[i]]
 
 # %% ../../nbs/09_tasks.core.ipynb #49b168ef
 TASKS = {}

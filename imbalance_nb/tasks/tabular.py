@@ -6,16 +6,16 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.tabular.html.md"""
 
 # %% ../../nbs/12_tasks.tabular.ipynb #3dcda5e6
 from __future__ import annotations
-import math
+import io, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split, StratifiedKFold
 from ..core import check_choice
-from .core import Task, DictDataset, register_task, make_task
+from .core import Task, DictDataset, register_task, make_task, order_binary
 
 # %% auto #0
-__all__ = ['FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'from_frame', 'kfold', 'titanic_frame', 'csv_task',
-           'binary_task', 'grades_frame', 'ordinal_task']
+__all__ = ['FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'from_frame', 'kfold', 'titanic_frame', 'read_csv',
+           'csv_task', 'binary_task', 'grades_frame', 'ordinal_task', 'overlap_frame', 'overlap_task']
 
 # %% ../../nbs/12_tasks.tabular.ipynb #f00a25b0
 def _is_numeric(s:pd.Series): return pd.api.types.is_numeric_dtype(s.dtype)
@@ -82,7 +82,27 @@ def _check_frac(name, v, lo=0., hi=.5):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not lo < v < hi:
         raise ValueError(f"{name}={v!r} is not valid; choose a number with {lo} < {name} < {hi}")
 
-def _check_frame(df, target, kind, valid_frac, test_frac):
+def _check_features(X):
+    "Refuse feature columns that are entirely missing or hold an infinite value"
+    empty = [str(c) for c in X.columns if X[c].isna().all()]
+    if empty: raise ValueError(f"column(s) {', '.join(empty)} are entirely missing (all NaN); drop them")
+    for c in X.columns:
+        if _is_numeric(X[c]) and not pd.api.types.is_bool_dtype(X[c].dtype):
+            bad = np.isinf(X[c].to_numpy(dtype=float, na_value=np.nan))
+            if bad.any():
+                raise ValueError(f"column {str(c)!r} holds {int(bad.sum())} infinite value(s) (rows {X.index[bad][:5].tolist()}); "
+                                 "replace them (with NaN to impute, or a finite cap) or drop the column")
+
+def _classes(s, target):
+    "The target's class values, refusing a continuous target"
+    if isinstance(s.dtype, pd.CategoricalDtype): return [c for c in s.cat.categories if (s == c).any()]
+    if pd.api.types.is_float_dtype(s.dtype) and (s != s.round()).any():
+        u = s.unique()
+        raise ValueError(f"target {target!r} looks continuous ({len(u)} distinct values, e.g. {', '.join(f'{v:g}' for v in u[:3])}); "
+                         "a classification task needs a target with a few classes: bin it first (pd.cut or pd.qcut) or choose another column")
+    return _sorted(s.unique().tolist())
+
+def _check_frame(df, target, kind, valid_frac, test_frac, pos_label=None):
     "Validate a frame and encode its target: returns `(features, labels, class_names, kind)`"
     if not isinstance(df, pd.DataFrame): raise TypeError(f"df must be a pandas DataFrame, not {type(df).__name__}")
     if target not in df.columns:
@@ -91,25 +111,28 @@ def _check_frame(df, target, kind, valid_frac, test_frac):
     _check_frac('valid_frac', valid_frac); _check_frac('test_frac', test_frac)
     X, s = df.drop(columns=[target]), df[target]
     if X.shape[1] == 0: raise ValueError("the frame has no feature columns besides the target")
-    empty = [str(c) for c in X.columns if X[c].isna().all()]
-    if empty: raise ValueError(f"column(s) {', '.join(empty)} are entirely missing (all NaN); drop them")
+    _check_features(X)
     if s.isna().any():
         rows = s.index[s.isna()][:5].tolist()
         raise ValueError(f"target {target!r} has {int(s.isna().sum())} missing value(s) (rows {rows}...); drop or fill them first")
     ordered = isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered
-    if isinstance(s.dtype, pd.CategoricalDtype): classes = [c for c in s.cat.categories if (s == c).any()]
-    else: classes = _sorted(s.unique().tolist())
+    classes = _classes(s, target)
     if len(classes) < 2: raise ValueError(f"target {target!r} has a single class ({classes[0]!r}); a classification task needs at least 2")
     if kind is None: kind = 'ordinal' if ordered else 'binary' if len(classes) == 2 else 'multiclass'
     if kind == 'binary' and len(classes) != 2:
         raise ValueError(f"kind='binary' needs 2 classes but target {target!r} has {len(classes)}; use kind='multiclass' or 'ordinal'")
+    if pos_label is not None and kind != 'binary':
+        raise ValueError(f"pos_label={pos_label!r} applies to two-class targets; target {target!r} has {len(classes)} classes (kind {kind!r})")
+    if kind == 'binary': classes = order_binary(classes, [(s == c).sum() for c in classes], pos_label)
     y = pd.Categorical(s, categories=classes).codes.astype(np.int64)
     need = max(3, math.ceil(1 / min(valid_frac, test_frac) - 1e-9))
     counts = np.bincount(y, minlength=len(classes))
     if counts.min() < need:
-        few = ', '.join(f'{classes[i]!r}: {counts[i]}' for i in np.flatnonzero(counts < need))
+        few = ', '.join(f'{classes[i]!r}: {counts[i]}' for i in np.flatnonzero(counts < need)[:5])
+        many = (f" The target has {len(classes)} distinct values, so it may be continuous: a classification target needs a few "
+                "classes, so bin it first (pd.cut or pd.qcut) or choose another column." if len(classes) > 20 else '')
         raise ValueError(f"too few rows for a stratified split: each class needs at least {need} rows "
-                         f"(valid_frac={valid_frac}, test_frac={test_frac}); {few}")
+                         f"(valid_frac={valid_frac}, test_frac={test_frac}); {few}{'...' if (counts < need).sum() > 5 else ''}.{many}")
     return X, y, [str(c) for c in classes], kind
 
 # %% ../../nbs/12_tasks.tabular.ipynb #128719c9
@@ -121,6 +144,7 @@ def _frame_task(X, y, rows, class_names, kind, name, params):
         return DictDataset(torch.from_numpy(pp.transform(X.iloc[r])), yy, labels=y[r])
     fn = pp.feature_names
     info = dict(n_features=len(fn), feature_names=fn, preprocessing=pp.stats(), preprocessor=pp, rows=rows)
+    if kind == 'binary': info['pos_label'] = class_names[1]
     return Task(name, kind, _ds(rows['train']), _ds(rows['valid']), _ds(rows['test']), n_classes=len(class_names),
                 class_names=class_names, info=info, params=params)
 
@@ -130,16 +154,17 @@ def from_frame(df:pd.DataFrame,         # One row per example: feature columns a
                valid_frac:float=0.15,   # Share of rows in valid
                test_frac:float=0.15,    # Share of rows in test
                kind:str=None,           # 'binary', 'multiclass', 'ordinal'; None infers it from the target
-               name:str='frame'):       # The task's name
+               name:str='frame',        # The task's name
+               pos_label=None):         # Two classes: the positive class (class 1); None: the minority
     "A user's DataFrame as a `Task`: stratified split, train-fitted standardisation, one-hot and missing flags"
-    X, y, class_names, kind = _check_frame(df, target, kind, valid_frac, test_frac)
+    X, y, class_names, kind = _check_frame(df, target, kind, valid_frac, test_frac, pos_label)
     idx = np.arange(len(df))
     try:
         rest, te = train_test_split(idx, test_size=test_frac, stratify=y, random_state=seed)
         tr, va = train_test_split(rest, test_size=valid_frac / (1 - test_frac), stratify=y[rest], random_state=seed)
     except ValueError as e: raise ValueError(f"cannot make a stratified split of {len(df)} rows: {e}") from None
     rows = dict(train=np.sort(tr), valid=np.sort(va), test=np.sort(te))
-    params = dict(target=target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind)
+    params = dict(target=target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, pos_label=pos_label)
     return _frame_task(X, y, rows, class_names, kind, name, params)
 
 # %% ../../nbs/12_tasks.tabular.ipynb #50857526
@@ -214,17 +239,41 @@ def titanic_frame(n:int=891,            # Passengers (the seed's Titanic had 891
                              fare=fare, embarked=embarked, deck=deck, survived=y))
 
 # %% ../../nbs/12_tasks.tabular.ipynb #efb86b84
+def read_csv(path,                  # A CSV file
+             encoding:str='utf-8',  # Its text encoding ('latin-1', 'cp1252', ...)
+             **kwargs):             # Passed to `pd.read_csv`
+    "`pd.read_csv` with clear errors naming the file: missing, empty, header only, wrong encoding (with the line), unparsable"
+    p = Path(path)
+    if not p.is_file(): raise ValueError(f"path={str(path)!r} is not a file; give the CSV's path (relative to the working directory or absolute)")
+    raw = p.read_bytes()
+    if not raw.strip(): raise ValueError(f"{p}: the file is empty; a CSV needs a header row and at least one data row")
+    try: text = raw.decode(encoding)
+    except LookupError: raise ValueError(f"encoding={encoding!r} is not a known text encoding; try 'utf-8', 'latin-1' or 'cp1252'") from None
+    except UnicodeDecodeError as e:
+        line = raw.count(b'\n', 0, e.start) + 1
+        raise ValueError(f"{p}: line {line} is not valid {encoding} (byte 0x{raw[e.start]:02x}); pass the file's encoding, "
+                         f"e.g. encoding='latin-1' (task_kwargs for the 'csv' task), or save it as UTF-8") from None
+    try: df = pd.read_csv(io.StringIO(text), **kwargs)
+    except pd.errors.EmptyDataError: raise ValueError(f"{p}: no columns could be read (a blank header?)") from None
+    except pd.errors.ParserError as e: raise ValueError(f"{p}: pandas cannot parse it: {e}") from None
+    if len(df) == 0: raise ValueError(f"{p}: the file has a header ({', '.join(map(str, df.columns))}) but no data rows")
+    return df
+
 @register_task('csv')
 def csv_task(path:str,                # A CSV file: one row per example, feature columns and the target
              target:str,              # Name of the target column
              kind:str=None,           # 'binary', 'multiclass', 'ordinal'; None infers it from the target
              valid_frac:float=0.15,   # Share of rows in valid
              test_frac:float=0.15,    # Share of rows in test
-             seed:int=0):             # Seed of the split
+             seed:int=0,              # Seed of the split
+             pos_label=None,          # Two classes: the positive class; None: the minority
+             encoding:str='utf-8'):   # The file's text encoding
     "A CSV file as a `Task`, through `from_frame`; the task is named after the file"
-    p = Path(path)
-    if not p.is_file(): raise ValueError(f"path={str(path)!r} is not a file; give the CSV's path (relative to the working directory or absolute)")
-    return from_frame(pd.read_csv(p), target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=p.stem)
+    df = read_csv(path, encoding)
+    try: t = from_frame(df, target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=Path(path).stem, pos_label=pos_label)
+    except ValueError as e: raise ValueError(f"{path}: {e}") from None
+    t.params.update(path=str(path), encoding=encoding)
+    return t
 
 # %% ../../nbs/12_tasks.tabular.ipynb #56d8eb5e
 @register_task('binary')
@@ -295,4 +344,43 @@ def ordinal_task(n:int=5000,             # Rows; 100,045 reproduces the seed's c
     t = from_frame(df, 'grade', seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind='ordinal', name='ordinal')
     t.info['frame'] = df
     t.params.update(n=n, noise=noise, proportions=proportions)
+    return t
+
+# %% ../../nbs/12_tasks.tabular.ipynb #7c0a1e02
+def overlap_frame(n:int=10000,          # Rows
+                  pos_rate:float=0.09,  # Expected share of positives (the distance-threshold seed had 9%)
+                  purity:float=0.4,     # Share of positives in the groups that hold them: the best precision any model can reach
+                  n_groups:int=20,      # Values of the categorical `group`
+                  n_overlap:int=4,      # How many of them hold the positives
+                  seed:int=0):          # Seed of the generator
+    "A frame where the minority never outnumbers the majority anywhere: `group`, noise `x0`, `x1`, and a 0/1 `label`"
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 100: raise ValueError(f"n={n!r} is not valid; choose an integer >= 100")
+    _check_frac('purity', purity, 0., 1.)
+    _check_frac('pos_rate', pos_rate, 0., purity)
+    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 2: raise ValueError(f"n_groups={n_groups!r} is not valid; choose an integer >= 2")
+    if isinstance(n_overlap, bool) or not isinstance(n_overlap, (int, np.integer)) or not 1 <= n_overlap < n_groups:
+        raise ValueError(f"n_overlap={n_overlap!r} is not valid; choose an integer in 1..{n_groups - 1} (n_groups - 1)")
+    rng = np.random.default_rng(seed)
+    share = pos_rate / purity
+    p = np.r_[np.full(n_overlap, share / n_overlap), np.full(n_groups - n_overlap, (1 - share) / (n_groups - n_overlap))]
+    g = rng.choice(n_groups, n, p=p)
+    y = np.zeros(n, np.int64)
+    for k in range(n_overlap):                              # exactly `purity` of each overlap group's rows
+        rows = np.flatnonzero(g == k)
+        y[rng.choice(rows, int(round(purity * len(rows))), replace=False)] = 1
+    x = rng.standard_normal((n, 2))
+    return pd.DataFrame(dict(group=[f'g{i:02d}' for i in g], x0=x[:, 0], x1=x[:, 1], label=y))
+
+@register_task('overlap')
+def overlap_task(n:int=10000,            # Rows in all splits
+                 pos_rate:float=0.09,    # Expected share of positives
+                 purity:float=0.4,       # Share of positives in the groups that hold them (< 0.5: CE collapses)
+                 valid_frac:float=0.15,  # Share of rows in valid
+                 test_frac:float=0.15,   # Share of rows in test
+                 seed:int=0):            # Seed of the generator and the split
+    "The accuracy trap on purpose: `overlap_frame` through `from_frame`; the frame is kept in `info['frame']`"
+    df = overlap_frame(n, pos_rate, purity, seed=seed)
+    t = from_frame(df, 'label', seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind='binary', name='overlap')
+    t.info.update(frame=df, f1_ceiling=2 * purity / (1 + purity))
+    t.params.update(n=n, pos_rate=pos_rate, purity=purity)
     return t

@@ -6,12 +6,13 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.text.html.md"""
 
 # %% ../../nbs/13_tasks.text.ipynb #d64fd872
 from __future__ import annotations
-import io
+
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split
 from ..core import check_choice
-from .core import Task, DictDataset, register_task, make_task
+from .core import Task, DictDataset, register_task, make_task, order_binary
+from .tabular import read_csv
 
 # %% auto #0
 __all__ = ['BYTE_OFFSET', 'BYTE_PAD_ID', 'BYTE_VOCAB_SIZE', 'MARKER_WORDS', 'encode_bytes', 'decode_bytes', 'synthetic_comments',
@@ -129,6 +130,7 @@ def text_task(name:str,          # Task name
     trunc = float(np.mean([len(str(s).encode('utf-8')) > max_len for s in texts]))
     info = dict(vocab_size=BYTE_VOCAB_SIZE, max_len=max_len, seq_len=max_len, pad_id=BYTE_PAD_ID,
                 byte_offset=BYTE_OFFSET, truncated_share=trunc)
+    if len(class_names) == 2: info['pos_label'] = str(class_names[1])
     return Task(name, 'binary' if len(class_names) == 2 else 'multiclass', *dss, n_classes=len(class_names),
                 class_names=list(class_names), info=info, params=params or {})
 
@@ -170,30 +172,24 @@ def synthetic_text_task(n_train:int=1000,  # Training comments
     return t
 
 # %% ../../nbs/13_tasks.text.ipynb #0fae4e38
-def _read_utf8(path):
-    raw = Path(path).read_bytes()
-    try: return raw.decode('utf-8')
-    except UnicodeDecodeError as e:
-        line = raw.count(b'\n', 0, e.start) + 1
-        raise ValueError(f"{path}: not valid UTF-8 at line {line} (byte 0x{raw[e.start]:02x}); "
-                         f"save the file as UTF-8") from None
-
-def from_csv(path,                  # A CSV file, UTF-8
+def from_csv(path,                  # A CSV file
              text_col:str,          # Column with the texts
              label_col:str,         # Column with the labels (strings or numbers)
              seed:int=0,            # Seed for the stratified split
              valid_frac:float=.15,  # Share of rows for validation
              test_frac:float=.15,   # Share of rows for test
              max_len:int=128,       # Bytes per row
-             class_names=None,      # Label values in class-id order (default: sorted)
-             name:str=None):        # Task name (default: the file's stem)
+             class_names=None,      # Label values in class-id order (default: sorted; two classes: the minority last)
+             name:str=None,         # Task name (default: the file's stem)
+             pos_label=None,        # Two classes: the positive class; None: the minority (or `class_names[1]`)
+             encoding:str='utf-8'): # The file's text encoding
     "A byte-level classification `Task` from a CSV of texts and labels, split with stratification"
     valid_frac = _check_num('valid_frac', valid_frac, 0, 1, lo_open=True, hi_open=True)
     test_frac = _check_num('test_frac', test_frac, 0, 1, lo_open=True, hi_open=True)
     if valid_frac + test_frac >= 1:
         raise ValueError(f"valid_frac + test_frac = {valid_frac + test_frac} leaves no training rows; keep it below 1")
     max_len = _check_num('max_len', max_len, 1, None, True)
-    df = pd.read_csv(io.StringIO(_read_utf8(path)), keep_default_na=False, na_values=[''], dtype={label_col: str})
+    df = read_csv(path, encoding, keep_default_na=False, na_values=[''], dtype={label_col: str})
     for arg, col in (('text_col', text_col), ('label_col', label_col)):
         if col not in df.columns:
             raise ValueError(f"{arg}={col!r} is not a column of {path}; its columns: {', '.join(map(str, df.columns))}")
@@ -209,12 +205,16 @@ def from_csv(path,                  # A CSV file, UTF-8
         values = class_names
     if len(set(raw)) < 2:
         raise ValueError(f"label_col={label_col!r} holds a single class ({values[0]!r}); classification needs two or more")
+    if pos_label is not None and len(values) != 2:
+        raise ValueError(f"pos_label={pos_label!r} applies to two-class labels; label_col={label_col!r} has {len(values)} classes")
+    if len(values) == 2 and (class_names is None or pos_label is not None):
+        values = order_binary(values, [(raw == v).sum() for v in values], pos_label)
     ids = raw.map({v: i for i, v in enumerate(values)}).values.astype(np.int64)
     n_train, n_valid, n_test = _split_sizes(len(df), valid_frac, test_frac)
     splits = stratified_split(ids, n_valid, n_test, seed, values)
     texts = df[text_col].fillna('').astype(str).values
     params = dict(path=str(path), text_col=text_col, label_col=label_col, seed=seed, valid_frac=valid_frac,
-                  test_frac=test_frac, max_len=max_len)
+                  test_frac=test_frac, max_len=max_len, pos_label=pos_label, encoding=encoding)
     return text_task(name or Path(path).stem, texts, ids, splits, values, max_len, params)
 
 def _is_num(v):
