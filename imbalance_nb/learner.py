@@ -6,7 +6,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/learner.html.md"""
 
 # %% ../nbs/50_learner.ipynb #505fe830
 from __future__ import annotations
-import io, os, random, time, warnings
+import io, time, warnings
 from collections.abc import Mapping
 from functools import partial
 from operator import attrgetter
@@ -16,7 +16,7 @@ import torch
 from torch import nn, Tensor
 from torch.utils.data import DataLoader
 from fastcore.basics import patch
-from .core import check_choice, atomic_write, torch_generator
+from .core import check_choice, atomic_write, torch_generator, get_rng_state, set_rng_state
 from .sampling import weighted_sampler
 
 # %% auto #0
@@ -306,8 +306,7 @@ def learner_state(learn:Learner):
               model=learn.model.state_dict(), opt=learn.opt.state_dict(),
               loss_func=learn.loss_func.state_dict() if isinstance(learn.loss_func, nn.Module) else None,
               cbs={k: cb.state_dict() for k, cb in _cb_keys(learn.cbs).items()},
-              rng=dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                       cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None),
+              rng=get_rng_state(),
               generators=[g.get_state() for g in _generators(learn.dls.train)])
     return st
 
@@ -332,9 +331,7 @@ def restore_state(learn:Learner, ckpt:dict):
     learn.opt.load_state_dict(ckpt['opt'])
     for k, cb in _cb_keys(learn.cbs).items():
         if k in ckpt['cbs'] and hasattr(cb, 'load_state_dict'): cb.load_state_dict(ckpt['cbs'][k])
-    r = ckpt['rng']
-    random.setstate(r['python']); np.random.set_state(r['numpy']); torch.set_rng_state(r['torch'])
-    if r.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(r['cuda'])
+    set_rng_state(ckpt['rng'])
     gens = _generators(learn.dls.train)
     if len(gens) != len(ckpt['generators']):
         warnings.warn("the train loader's generators differ from the checkpointed run's; its shuffling will not continue exactly")

@@ -13,10 +13,11 @@ from torch import Tensor
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'CLASS_WEIGHT_METHODS', 'FUSE_MIN_NUMEL', 'LOSSES', 'check_class_targets', 'class_counts',
-           'class_weights', 'set_fused', 'focal_loss', 'sigmoid_focal_loss', 'adaptive_loss', 'logit_adjusted_loss',
-           'balanced_softmax_loss', 'ldam_margins', 'ldam_loss', 'FocalLoss', 'SigmoidFocalLoss', 'AdaptiveLoss',
-           'LogitAdjustedLoss', 'BalancedSoftmaxLoss', 'LDAMLoss', 'get_loss']
+__all__ = ['REDUCTIONS', 'CLASS_WEIGHT_METHODS', 'FUSE_MIN_NUMEL', 'LOSSES', 'SIGMOID_LOSSES', 'REWEIGHTING_LOSSES',
+           'PRIOR_LOSSES', 'METHOD_LOSSES', 'WEIGHT_LOSSES', 'GAMMA_LOSSES', 'ALPHA_LOSSES', 'SMOOTHING_LOSSES',
+           'check_class_targets', 'class_counts', 'class_weights', 'set_fused', 'focal_loss', 'sigmoid_focal_loss',
+           'adaptive_loss', 'logit_adjusted_loss', 'balanced_softmax_loss', 'ldam_margins', 'ldam_loss', 'FocalLoss',
+           'SigmoidFocalLoss', 'AdaptiveLoss', 'LogitAdjustedLoss', 'BalancedSoftmaxLoss', 'LDAMLoss', 'get_loss']
 
 # %% ../nbs/20_losses.ipynb #322497e2
 REDUCTIONS = ('none', 'mean', 'sum')
@@ -379,3 +380,13 @@ def get_loss(name:str,           # One of `LOSSES`
     check_choice('loss', name, LOSSES)
     try: return LOSSES[name](class_counts, **kwargs)
     except TypeError as e: raise TypeError(f"get_loss({name!r}): {e}") from None
+
+# %% ../nbs/20_losses.ipynb #2a7c5e02
+SIGMOID_LOSSES = ('bce', 'sigmoid_focal')
+REWEIGHTING_LOSSES = ('weighted_ce', 'weighted_focal', 'cb_focal', 'adaptive')
+PRIOR_LOSSES = ('logit_adjusted', 'balanced_softmax', 'ldam_drw')
+METHOD_LOSSES = ('weighted_ce', 'weighted_focal', 'adaptive')
+WEIGHT_LOSSES = ('ce', 'focal', 'focal_smooth', 'logit_adjusted', 'balanced_softmax')
+GAMMA_LOSSES = ('focal', 'focal_smooth', 'weighted_focal', 'cb_focal', 'adaptive', 'sigmoid_focal')
+ALPHA_LOSSES = ('focal', 'focal_smooth', 'weighted_focal', 'sigmoid_focal')
+SMOOTHING_LOSSES = ('ce', 'weighted_ce', 'focal', 'focal_smooth', 'weighted_focal', 'cb_focal')

@@ -14,12 +14,14 @@ from sklearn.metrics import (accuracy_score, balanced_accuracy_score, precision_
                              matthews_corrcoef, roc_auc_score, average_precision_score, confusion_matrix,
                              precision_recall_fscore_support, cohen_kappa_score, precision_recall_curve)
 from .core import check_choice
+from .losses import (REWEIGHTING_LOSSES, PRIOR_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES,
+                                 ALPHA_LOSSES, SMOOTHING_LOSSES)
 
 # %% auto #0
-__all__ = ['THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'binary_metrics', 'multiclass_metrics', 'generation_mae',
+__all__ = ['THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'STEPS', 'binary_metrics', 'multiclass_metrics', 'generation_mae',
            'BestThreshold', 'best_threshold', 'logit_adjust', 'BestTau', 'tune_logit_adjustment', 'spans_from_mask',
-           'span_f1', 'span_metrics', 'probability_separation', 'Collapse', 'detect_collapse', 'plot_confusion',
-           'plot_pr_curve', 'plot_prob_hist']
+           'span_f1', 'span_metrics', 'probability_separation', 'Collapse', 'detect_collapse', 'NextStep', 'next_step',
+           'plot_confusion', 'plot_pr_curve', 'plot_prob_hist']
 
 # %% ../nbs/30_metrics.ipynb #d7b7690f
 def _np(x, name='x'):
@@ -49,7 +51,12 @@ def _probs(p, name='y_score'):
     if p.dtype == bool or not (np.issubdtype(p.dtype, np.integer) or np.issubdtype(p.dtype, np.floating)):
         raise ValueError(f"{name} must hold probabilities (floats in [0, 1]); got dtype {p.dtype}")
     p = p.astype(np.float64)
-    if p.size and (not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1):
+    bad = ~np.isfinite(p)
+    if bad.any():
+        what = 'NaN' if np.isnan(p[bad]).all() else 'NaN or infinite'
+        raise ValueError(f"{name} holds {int(bad.sum())} {what} value(s) (first at flat index {int(np.flatnonzero(bad.reshape(-1))[0])}); "
+                         "the model's outputs are not finite: check the loss for NaN (a too-high lr, or log(0)) before scoring")
+    if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"{name} must hold probabilities in [0, 1] (got min {np.nanmin(p):.4g}, max {np.nanmax(p):.4g}); "
                          "apply torch.sigmoid or torch.softmax to logits first")
     return p
@@ -373,24 +380,27 @@ def span_metrics(true_masks,             # 0/1 in-span masks, (N, T) (or (T,) fo
 
 # %% ../nbs/30_metrics.ipynb #b16e69e7
 def probability_separation(probs,   # Per-step (or per-sample) probabilities of the positive class, any shape
-                           mask):   # 0/1 truth of the same shape
-    "In-span and out-of-span mean and std of `probs`, and the separation of the means, as a dict"
+                           mask,    # 0/1 truth of the same shape
+                           names=('in_span', 'out_span')):  # Prefixes of the positive and negative side's keys
+    "Mean and std of `probs` where `mask` is 1 and where it is 0, and the separation of the means, as a dict"
     p, m = _probs(probs, 'probs'), _mask(mask)
     if p.shape != m.shape: raise ValueError(f"probs has shape {tuple(p.shape)} but mask has {tuple(m.shape)}")
     p, m = p.ravel(), m.ravel()
     a, b = p[m], p[~m]
     f = lambda x, g: float(g(x)) if len(x) else math.nan
-    res = dict(in_span_mean=f(a, np.mean), out_span_mean=f(b, np.mean))
-    res['separation'] = res['in_span_mean'] - res['out_span_mean']
-    return dict(res, in_span_std=f(a, np.std), out_span_std=f(b, np.std))
+    on, off = names
+    res = {f'{on}_mean': f(a, np.mean), f'{off}_mean': f(b, np.mean)}
+    res['separation'] = res[f'{on}_mean'] - res[f'{off}_mean']
+    return dict(res, **{f'{on}_std': f(a, np.std), f'{off}_std': f(b, np.std)})
 
 # %% ../nbs/30_metrics.ipynb #63f45694
 @dataclass(repr=False)
 class Collapse:
-    "A collapse verdict: `kind` ('majority', 'prior' or 'healthy'), the `evidence` behind it, and a `message`"
+    "A collapse verdict: `kind` ('majority', 'prior' or 'healthy'), the `evidence` behind it, a `message` and the `fix` to try next"
     kind: str
     evidence: dict = field(default_factory=dict)
     message: str = ''
+    fix: 'NextStep' = None
     @property
     def collapsed(self): return self.kind != 'healthy'
     def __repr__(self): return f"Collapse(kind={self.kind!r}): {self.message}"
@@ -403,8 +413,10 @@ def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / 
                     ignore_index:int=-100,    # Label value that marks unscored positions
                     valid=None,               # Optional boolean mask, shape of `y_true`: True where scored
                     min_separation:float=0.05,# Below this one-vs-rest separation a class looks like the prior
-                    min_lift:float=1.5):      # Below this PR-AUC / prevalence a class looks like the prior
-    "Diagnose majority-class or prior collapse from labels and probabilities; cheap enough for every epoch"
+                    min_lift:float=1.5,       # Below this PR-AUC / prevalence a class looks like the prior
+                    tried:dict=None,          # What training already used (`loss`, `sampler`, `class_weights`, ...): see `next_step`
+                    kind:str=None):           # The task kind, when known ('spans' and 'regression_lm' change the advice)
+    "Diagnose majority-class or prior collapse from labels and probabilities, and the one step to try next; cheap enough for every epoch"
     threshold = _check_threshold(threshold)
     for name, v in (('min_separation', min_separation), ('min_lift', min_lift)):
         if not isinstance(v, (int, float, np.number)) or isinstance(v, bool) or not v >= 0:
@@ -441,31 +453,110 @@ def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / 
     lift = ap / prev
     prior = len(cls) > 1 and bool(np.all(sep < min_separation) & np.all(lift < min_lift))
     zero = cls[recall == 0]
-    ev = dict(n=n, n_classes=C, classes=cls.tolist(), prevalence=prev.tolist(), predicted_rate=(n_pred[cls] / n).tolist(),
-              recall=recall.tolist(), separation=sep.tolist(), pr_auc=ap.tolist(), zero_recall=zero.tolist())
+    ranked = [float(lift[np.searchsorted(cls, c)]) for c in zero]
+    ev = dict(n=n, n_classes=C, binary=binary, classes=cls.tolist(), prevalence=prev.tolist(), predicted_rate=(n_pred[cls] / n).tolist(),
+              recall=recall.tolist(), separation=sep.tolist(), pr_auc=ap.tolist(), zero_recall=zero.tolist(),
+              ranked=bool(len(zero)) and all(r >= min_lift for r in ranked))
     if binary: ev['threshold'] = threshold
     if prior:
         i = int(np.argmin(prev))
+        what = 'prior'
         msg = (f"probabilities sit at the class prior (separation {np.max(sep):.3f} < {min_separation}, PR-AUC {ap[i]:.3f} vs "
-               f"prevalence {prev[i]:.3f} for class {cls[i]}): the model has learnt nothing beyond the class rates; check that "
-               "another loss term does not swamp this one, then try loss='focal' or class_weights='balanced'")
-        return Collapse('prior', ev, msg)
-    if len(zero):
+               f"prevalence {prev[i]:.3f} for class {cls[i]}): the model has learnt nothing beyond the class rates")
+    elif len(zero):
+        what = 'majority'
         never = [int(c) for c in zero if n_pred[c] == 0]
-        what = (f"{_fmt_classes(zero.tolist())} {'is' if len(zero) == 1 else 'are'} never predicted" if len(never) == len(zero)
-                else f"{_fmt_classes(zero.tolist())} {'has' if len(zero) == 1 else 'have'} recall 0")
-        ranked = [float(lift[np.searchsorted(cls, c)]) for c in zero]
-        if binary and all(r >= min_lift for r in ranked):
-            msg = (f"{what} at threshold {threshold}, yet the scores rank it (PR-AUC {ranked[0]:.1f}x the prevalence): "
-                   "tune the threshold on validation with best_threshold")
-        elif binary: msg = f"{what}; try loss='focal' or class_weights='balanced', and tune the threshold on validation"
-        else: msg = (f"{what}; try loss='focal' or class_weights='balanced', or logit adjustment tuned on validation "
-                     "(tune_logit_adjustment)")
-        return Collapse('majority', ev, msg)
-    i = int(np.argmin(recall))
-    msg = (f"no collapse: every class is predicted (lowest recall {recall[i]:.3f}, class {cls[i]})"
-           + (f", scores separate (smallest separation {np.nanmin(sep):.3f})" if len(cls) > 1 else ''))
-    return Collapse('healthy', ev, msg)
+        msg = (f"{_fmt_classes(zero.tolist())} {'is' if len(zero) == 1 else 'are'} never predicted" if len(never) == len(zero)
+               else f"{_fmt_classes(zero.tolist())} {'has' if len(zero) == 1 else 'have'} recall 0")
+        if binary: msg += f" at threshold {threshold}"
+        if ev['ranked']: msg += f", yet the scores rank {'it' if len(zero) == 1 else 'them'} (PR-AUC {min(ranked):.1f}x the prevalence)"
+    else:
+        i = int(np.argmin(recall))
+        msg = (f"no collapse: every class is predicted (lowest recall {recall[i]:.3f}, class {cls[i]})"
+               + (f", scores separate (smallest separation {np.nanmin(sep):.3f})" if len(cls) > 1 else ''))
+        return Collapse('healthy', ev, msg, NextStep('none', {}, 'nothing: no collapse'))
+    v = Collapse(what, ev)
+    v.fix = next_step(v, tried, kind=kind)
+    v.message = f"{msg}; next: {v.fix.text}"
+    return v
+
+# %% ../nbs/30_metrics.ipynb #4e2b7a02
+class NextStep(NamedTuple):
+    "The one step to try next: `what` (one of `STEPS`), `params` (`run` parameters that take it) and `text`"
+    what: str
+    params: dict
+    text: str
+    def __str__(self): return self.text
+
+STEPS = ('none', 'threshold', 'balance_terms', 'weights', 'sampler', 'prior_loss', 'longer')
+
+def _used(tried):
+    "The steps a run's parameters already take"
+    t, used = tried or {}, set()
+    loss = t.get('loss') or 'ce'
+    if loss in REWEIGHTING_LOSSES or t.get('class_weights') is not None or t.get('alpha') is not None: used.add('weights')
+    if t.get('sampler') is not None: used.add('sampler')
+    if loss in PRIOR_LOSSES: used.add('prior_loss')
+    if t.get('combiner') in (None, 'normalized', 'uncertainty+normalized'): used.add('balance_terms')
+    return used
+
+def _switch(tried, loss):
+    "Parameters that change the loss to `loss`, resetting the options it does not take"
+    t = tried or {}
+    p = {'loss': loss}
+    for k, takes in (('gamma', GAMMA_LOSSES), ('alpha', ALPHA_LOSSES), ('label_smoothing', SMOOTHING_LOSSES),
+                     ('class_weights', METHOD_LOSSES + WEIGHT_LOSSES)):
+        if t.get(k) is not None and loss not in takes: p[k] = None
+    return p
+
+def _fmt_params(p): return ', '.join(f"{k}={v!r}" for k, v in p.items())
+
+def _candidate(what, tried, kind, binary):
+    "`NextStep` for `what`, or None where it does not apply to this kind or loss"
+    t = tried or {}
+    loss = t.get('loss') or 'ce'
+    if what == 'threshold':
+        if kind == 'regression_lm': return None
+        if binary: return NextStep('threshold', {}, "tune the decision threshold on validation (best_threshold; run reports it as tuned_threshold)")
+        return NextStep('threshold', {}, "tune a logit adjustment on validation (tune_logit_adjustment; run reports it as tuned_tau)")
+    if what == 'balance_terms':
+        if kind != 'spans': return None
+        p = {'combiner': 'normalized'}
+        return NextStep(what, p, f"balance the loss terms so that none swamps the others: {_fmt_params(p)}")
+    if what == 'weights':
+        p = {'class_weights': 'balanced'} if loss in WEIGHT_LOSSES and loss != 'ce' and kind != 'spans' else _switch(t, 'weighted_ce')
+        return NextStep(what, p, f"re-weight the classes: {_fmt_params(p)}")
+    if what == 'sampler':
+        if kind == 'regression_lm': return None
+        return NextStep(what, {'sampler': 'weighted'}, "draw class-balanced batches: sampler='weighted'")
+    if what == 'prior_loss':
+        if kind == 'spans': return None
+        p = _switch(t, 'logit_adjusted')
+        return NextStep(what, p, f"shift the logits by the class prior: {_fmt_params(p)}")
+    ep = t.get('epochs')
+    p = {'epochs': 2 * ep} if isinstance(ep, int) else {}
+    return NextStep('longer', p, "the scores do not separate the classes yet: train longer"
+                    + (f" ({_fmt_params(p)})" if p else '') + " or with a higher lr, and check that the inputs carry the signal")
+
+def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
+              tried:dict=None,     # The run's parameters (`loss`, `sampler`, `class_weights`, `alpha`, `combiner`, `epochs`)
+              tuned:Collapse=None, # `detect_collapse` with the rule tuned on validation, when there is one
+              rule:str=None,       # How to name that rule ('threshold 0.31')
+              kind:str=None):      # The task kind, when known
+    "The one step to try next, from the verdict, the ranking, the tuned rule and what was already tried"
+    if not verdict.collapsed: return NextStep('none', {}, 'nothing: no collapse')
+    ev, used = verdict.evidence, _used(tried)
+    binary = ev.get('binary', True)
+    if tuned is not None and not tuned.collapsed:
+        return NextStep('threshold', {}, f"keep the model and use the rule tuned on validation ({rule or 'tuned'}): it already fixes this")
+    order = ['weights', 'sampler', 'prior_loss', 'longer']
+    if verdict.kind == 'prior': order = ['balance_terms', 'sampler', 'weights', 'prior_loss', 'longer']
+    elif ev.get('ranked') and tuned is None: order = ['threshold'] + order
+    for what in order:
+        if what in used: continue
+        step = _candidate(what, tried, kind, binary)
+        if step is not None: return step
+    return _candidate('longer', tried, kind, binary)
 
 # %% ../nbs/30_metrics.ipynb #d8c06bb0
 def _fig(figsize):

@@ -13,15 +13,15 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from .core import check_choice
 from .tasks.core import Task
-from .losses import get_loss, LOSSES
+from .losses import get_loss, LOSSES, SIGMOID_LOSSES
 from .metrics import binary_metrics, multiclass_metrics, generation_mae
 from .metrics import span_metrics, span_f1, spans_from_mask, probability_separation
 
 # %% auto #0
-__all__ = ['SPAN_KEYS', 'SIGMOID_LOSSES', 'SPAN_TASK_LOSSES', 'SelfAttentionBlock', 'ConvBlock', 'TinyCausalLM', 'MLP',
-           'ByteEncoder', 'SpanNet', 'PointerSpans', 'null_score_from_type', 'decode_pointers', 'spans_from_probs',
-           'tune_null_threshold', 'build_model', 'answer_positions', 'lm_class_counts', 'TaskLoss', 'task_loss',
-           'task_scores', 'task_probs', 'generate_answers']
+__all__ = ['SPAN_KEYS', 'SPAN_TASK_LOSSES', 'SelfAttentionBlock', 'ConvBlock', 'TinyCausalLM', 'MLP', 'ByteEncoder', 'SpanNet',
+           'PointerSpans', 'null_score_from_type', 'decode_pointers', 'spans_from_probs', 'tune_null_threshold',
+           'build_model', 'answer_positions', 'lm_class_counts', 'TaskLoss', 'task_loss', 'task_scores', 'task_probs',
+           'generate_answers']
 
 # %% ../nbs/40_models.ipynb #2bfc03a4
 def _check_int(name, v, lo=1, hi=None):
@@ -369,8 +369,6 @@ def build_model(task:Task,  # A task from `make_task`
     return cls(**fixed, **kwargs)
 
 # %% ../nbs/40_models.ipynb #e593b42d
-SIGMOID_LOSSES = ('bce', 'sigmoid_focal')
-
 def answer_positions(y:Tensor,          # LM labels (N, L), already shifted, -100 = no loss
                      eos_id:int,        # The `<eos>` token id
                      answer_len:int=1): # Answer tokens before `<eos>`
