@@ -1,27 +1,33 @@
-"""Experiment speed: the wall time of the default `papermill nbs/train.ipynb` run, and a sweep on 2 Dask workers
-against the same sweep run serially. (Samples/s per task and peak memory: `bench/models.py`.)
+"""Experiment speed: the card's command, `papermill nbs/train.ipynb out.ipynb -p loss L`, for three losses (its wall
+time and what it shows: the baseline's collapse and the named loss's result), and a sweep on 2 Dask workers against
+the same sweep run serially. (Samples/s per task and peak memory: `bench/models.py`.)
 
-    python bench/experiment.py                     # both; writes bench/results/papermill-cpu.txt and sweep-cpu.txt
-    python bench/experiment.py --papermill-only    # the default papermill run, --reps times (median and range)
+    python bench/experiment.py                     # both; writes bench/results/papermill-cpu.{txt,csv} and sweep-cpu.{txt,csv}
+    python bench/experiment.py --papermill-only    # the card's command per loss, --reps times (median and range)
     python bench/experiment.py --sweep-only        # only the sweep speed-up (tiny and realistic runs)
 
 Torch runs with 1 thread per run in the sweep comparison (serial: `threads=1`; Dask: one single-threaded worker
 process per core), so the speed-up measures running runs side by side, not torch's intra-op threading. Timings
 are wall-clock on whatever machine runs this (the sweeps once each, the papermill run --reps times): read them as
 sizes on a quiet machine, not as exact figures."""
-import os, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 import pandas as pd, torch
 from imbalance_nb.experiment import sweep, grid, project_root
 
 root = project_root(Path(__file__).parent)
 
-def papermill_wall():
+CARD_LOSSES = ('focal', 'weighted_ce', 'ce')
+
+def papermill_run(loss):
+    "Wall time of the card's command with `-p loss loss` (a fresh process: interpreter, kernel, imports, two trainings, plots) and its metrics"
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, '-m', 'papermill', 'nbs/train.ipynb', f'{d}/out.ipynb', '-p', 'out_dir', f'{d}/run',
-                        '--no-progress-bar'], cwd=root, check=True, capture_output=True)
-        return time.perf_counter() - t0
+        p = subprocess.run([sys.executable, '-m', 'papermill', 'nbs/train.ipynb', f'{d}/out.ipynb', '-p', 'loss', loss,
+                            '-p', 'out_dir', f'{d}/run', '--no-progress-bar'], cwd=root, check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        assert 'KeyboardInterrupt' not in p.stderr, p.stderr[-2000:]
+        return wall, json.loads(Path(d, 'run', 'metrics.json').read_text())
 
 SWEEPS = {  # name -> the grid: tiny runs (start-up dominates) and runs of realistic length (~20 s each, serially)
     'tiny': dict(task='binary', n=891, epochs=5, loss=['ce', 'weighted_ce', 'focal', 'logit_adjusted'], seed=[0, 1]),
@@ -37,9 +43,17 @@ def sweep_speedup(size='tiny'):
     return pd.DataFrame([dict(sweep=size, runs=len(cfgs), serial_s=serial, dask_2_workers_s=dask, speedup=serial / dask)])
 
 def papermill_table(reps):
-    t = sorted(papermill_wall() for _ in range(reps))
-    return pd.DataFrame([dict(run='papermill nbs/train.ipynb (defaults)', reps=reps, median_s=t[len(t) // 2], min_s=t[0],
-                              max_s=t[-1], target_s=30.0, met=t[len(t) // 2] < 30)])
+    "One row per loss: wall time (median, range over `reps`), the run's test F1 and verdict, and its baseline's; and the next steps"
+    rows, steps = [], []
+    for loss in CARD_LOSSES:
+        runs = [papermill_run(loss) for _ in range(reps)]
+        t, m = sorted(w for w, _ in runs), runs[-1][1]
+        b = m['baseline']
+        rows.append(dict(loss=loss, reps=reps, median_s=t[len(t) // 2], min_s=t[0], max_s=t[-1], met_30s=t[len(t) // 2] < 30,
+                         f1=m['f1'], f1_tuned=m['f1_tuned'], verdict=m['collapse'], baseline_f1=b['f1'],
+                         baseline_verdict=b['collapse'], is_baseline=m['baseline_is_self']))
+        steps.append(f"- `-p loss {loss}`: next step: {m['next_step']}")
+    return pd.DataFrame(rows), '\n'.join(steps)
 
 if __name__ == '__main__':
     import argparse, platform
@@ -54,18 +68,24 @@ if __name__ == '__main__':
     torch.set_num_threads(1) if os.environ.get('BENCH_ONE_THREAD') else None
     where = f"{date.today()} on {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
     print(f"cores: {os.cpu_count()}, torch {torch.__version__}")
-    def report(name, title, how, tab):
-        "Print a result table under its title and the command that made it; write it to `--out`/`name`"
-        text = f"# {title}\n\n{how}\n\n" + '\n'.join('    ' + l for l in tab.splitlines()) + '\n'
+    def report(name, title, how, df, after=''):
+        "Print a result table under its title and the command that made it (and `after` it); write `--out`/`name`.txt and .csv"
+        tab = df.round(3).to_string(index=False)
+        text = f"# {title}\n\n{how}\n\n" + '\n'.join('    ' + l for l in tab.splitlines()) + '\n' + (f"\n{after}\n" if after else '')
         print(text)
-        if a.out: Path(a.out).mkdir(parents=True, exist_ok=True); Path(a.out, name).write_text(text)
+        if a.out:
+            Path(a.out).mkdir(parents=True, exist_ok=True)
+            Path(a.out, f'{name}.txt').write_text(text); df.to_csv(Path(a.out, f'{name}.csv'), index=False)
     if not a.sweep_only:
-        report('papermill-cpu.txt', 'Default papermill run: wall time, kernel start included',
-               f"python bench/experiment.py --papermill-only --reps {a.reps}, {where}; `papermill nbs/train.ipynb out.ipynb` with the "
-               "notebook's defaults, a fresh process each time (interpreter, kernel start, imports, training, plots, run folder).",
-               papermill_table(a.reps).round(2).to_string(index=False))
+        tab, steps = papermill_table(a.reps)
+        report('papermill-cpu', "The card's command: wall time (kernel start included) and what it shows",
+               f"python bench/experiment.py --papermill-only --reps {a.reps}, {where}; `papermill nbs/train.ipynb out.ipynb -p loss L` "
+               "with the notebook's other defaults (task overlap, baseline ce), a fresh process each time (interpreter, kernel "
+               "start, imports, the baseline and the run, plots, run folder). Test F1 of the minority at 0.5 and with the "
+               "threshold tuned on validation; the collapse verdict of the run and of its plain-CE baseline.",
+               tab, steps)
     if not a.papermill_only:
-        report('sweep-cpu.txt', 'Sweep speed-up: serial against 2 Dask workers',
+        report('sweep-cpu', 'Sweep speed-up: serial against 2 Dask workers',
                f"python bench/experiment.py --sweep-only, {where}, torch 1 thread per run; 8 binary runs per sweep "
                "(tiny: n=891, 5 epochs; realistic: n=8910, 60 epochs).",
-               pd.concat([sweep_speedup(k) for k in SWEEPS]).round(2).to_string(index=False))
+               pd.concat([sweep_speedup(k) for k in SWEEPS]))

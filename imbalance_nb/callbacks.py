@@ -370,10 +370,19 @@ class CSVLoggerCB(Callback):
         rows = self.rows[name]
         atomic_write(self.run_dir / f'{name}.csv', pd.DataFrame(rows, columns=_columns(name, rows)).to_csv(index=False))
 
+    def _applies(self, name, learn):
+        "Whether file `name` means something for this run"
+        if name == 'probability_stats': return self.prob_stats_fn is not None
+        if name == 'uncertainty_params':
+            up = getattr(learn.loss_func, 'uncertainty_params', None)
+            return callable(up) and bool(up())
+        return True
+
     def before_fit(self, learn):
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.rows = {}
-        for name in CSV_FILES:
+        self.files = [n for n in CSV_FILES if self._applies(n, learn)]
+        for name in self.files:
             f = self.run_dir / f'{name}.csv'
             old = pd.read_csv(f).to_dict('records') if learn.start_epoch > 0 and f.exists() and f.stat().st_size else []
             self.rows[name] = [r for r in old if r['epoch'] < learn.start_epoch]
@@ -427,16 +436,16 @@ class CSVLoggerCB(Callback):
         for ph, (sums, n) in self._comp.items():
             self.rows['loss_components'].append(dict(epoch=e, phase=ph, total=h[{'train': 'train_loss', 'valid': 'val_loss'}[ph]],
                                                      **{k: v / n for k, v in sums.items() if k != 'total'}))
-        up = getattr(learn.loss_func, 'uncertainty_params', None)
-        if callable(up): self.rows['uncertainty_params'].append(dict(epoch=e, **flatten_dict(up())))
-        if self.prob_stats_fn is not None:
+        if 'uncertainty_params' in self.rows:
+            self.rows['uncertainty_params'].append(dict(epoch=e, **flatten_dict(learn.loss_func.uncertainty_params())))
+        if 'probability_stats' in self.rows:
             outs = {'train': self._train_out, 'valid': [(learn.val_preds, learn.val_targets)] if learn.val_preds is not None else []}
             for ph, o in outs.items():
                 if o: self.rows['probability_stats'].append(dict(epoch=e, phase=ph, **flatten_dict(self.prob_stats_fn(*(concat_batches(list(z)) for z in zip(*o))))))
         self.rows['feature_stats'] += self._feat
         if self._grad is not None: self.rows['gradient_stats'].append(self._grad)
         self._train_out = []
-        for name in CSV_FILES:
+        for name in self.files:
             if len(self.rows[name]) != n0[name]: self._write(name)    # files without new rows are left as they are
 
 # %% ../nbs/51_callbacks.ipynb #af4f28da

@@ -6,33 +6,35 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/experiment.html.md"""
 
 # %% ../nbs/60_experiment.ipynb #0e3a1eeb
 from __future__ import annotations
-import inspect, json, math, os, re, time, traceback, warnings, itertools
+import difflib, hashlib, inspect, json, math, os, re, shutil, time, traceback, warnings, itertools
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
 from torch.utils.data import DataLoader
-from .core import check_choice, set_seed, get_device, environment_info, atomic_write
-from .tasks.core import Task, TASKS, make_task, _load_builtin_tasks
-from .losses import LOSSES, CLASS_WEIGHT_METHODS, class_weights as _class_weights
+from .core import check_choice, set_seed, get_device, environment_info, atomic_write, get_rng_state, set_rng_state
+from .tasks.core import Task, TASKS, make_task, task_fingerprint, _load_builtin_tasks
+from .losses import (LOSSES, CLASS_WEIGHT_METHODS, class_weights as _class_weights, SIGMOID_LOSSES, GAMMA_LOSSES,
+                                 ALPHA_LOSSES, SMOOTHING_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES)
 from .metrics import (binary_metrics, multiclass_metrics, best_threshold, tune_logit_adjustment, logit_adjust,
-                                  detect_collapse, span_metrics, probability_separation, THRESHOLD_METRICS, TAU_METRICS,
-                                  plot_confusion, plot_pr_curve, plot_prob_hist)
-from .models import build_model, task_loss, task_scores, task_probs, SPAN_TASK_LOSSES, SIGMOID_LOSSES
+                                  detect_collapse, next_step, span_metrics, probability_separation, THRESHOLD_METRICS,
+                                  TAU_METRICS, plot_confusion, plot_pr_curve, plot_prob_hist)
+from .models import build_model, task_loss, task_scores, task_probs, SPAN_TASK_LOSSES
 from .learner import Learner, DataLoaders, SAMPLERS, load_checkpoint
 from .callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseGuardCB, CollapseWarning,
                                     EarlyStoppingCB, CheckpointCB, CSVLoggerCB, NonFiniteGuardCB, ProgressLossCB, ProgressCB,
-                                    MixedPrecisionCB, CSV_FILES)
+                                    MixedPrecisionCB, CSV_FILES, BASE_KEYS)
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'PRESETS', 'EXPERIMENT_PRESETS', 'SIZE_KNOBS', 'MONITORS', 'TUNE_METRICS', 'GAMMA_LOSSES', 'ALPHA_LOSSES',
-           'SMOOTHING_LOSSES', 'METHOD_LOSSES', 'WEIGHT_LOSSES', 'RUN_FILES', 'EXECUTORS', 'VIAS', 'setup',
-           'check_config', 'run_name', 'read_status', 'project_root', 'notebook_out_dir', 'evaluate', 'save_plots',
-           'RunError', 'run', 'grid', 'sweep_names', 'default_notebook', 'sweep', 'collect']
+__all__ = ['DEFAULTS', 'PRESETS', 'EXPERIMENT_PRESETS', 'SIZE_KNOBS', 'MONITORS', 'TUNE_METRICS', 'RUN_FILES', 'RUN_DIRS',
+           'RUN_ONLY', 'RESUME_SAFE', 'HEADLINE', 'EXECUTORS', 'VIAS', 'unknown_params_message', 'check_params',
+           'baseline_config', 'setup', 'check_config', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
+           'quiet_kernel_interrupt', 'evaluate', 'save_plots', 'RunError', 'run', 'pm_flags', 'explain', 'grid',
+           'sweep_names', 'default_notebook', 'sweep', 'collect']
 
 # %% ../nbs/60_experiment.ipynb #f9fb7e69
 DEFAULTS = dict(
-    task='distthres',       # A registered task name (`make_task`) or a `Task` object (e.g. from `from_frame`)
+    task='overlap',         # A registered task name (`make_task`) or a `Task` object (e.g. from `from_frame`)
     loss='ce',              # A name in `LOSSES` (spans tasks: one of `SPAN_TASK_LOSSES`)
     gamma=None,             # Focusing strength of the focal family; None: the loss's default (2.0)
     alpha=None,             # Focal class factor (focal, focal_smooth, weighted_focal, sigmoid_focal)
@@ -50,7 +52,7 @@ DEFAULTS = dict(
     n_train=None,           # Size knobs; None: the preset's. n_train/n_valid/n_test: distthres, dist, text
     n_valid=None,
     n_test=None,
-    n=None,                 # Rows in all splits: binary, ordinal
+    n=None,                 # Rows in all splits: overlap, binary, ordinal
     n_windows=None,         # Windows in all splits: spans
     task_kwargs=None,       # Other arguments of the task builder (threshold, pos_rate, noise, ...), as a dict
     model_kwargs=None,      # Arguments of the model that the task does not fix (d_model, n_layers, hidden, ...)
@@ -60,29 +62,26 @@ DEFAULTS = dict(
     warmup=0.1,             # Fraction of steps of linear warmup before the cosine decay
     wd=0.0,                 # Weight decay
     tune_metric=None,       # Metric the threshold / tau is tuned for on validation; None: per kind (`TUNE_METRICS`)
+    baseline=None,          # A loss name (e.g. 'ce'): also train that plain baseline on the same data, seed and schedule
     resume=False,           # Continue the run in `out_dir` from `checkpoints/last.pt`
+    overwrite=False,        # Replace a run of another configuration in `out_dir` (its files are removed first)
     verbose=True,           # Print one line per epoch
-    out_dir=None,           # The run folder; None: `runs/<task>-<loss>-seed<seed>` under the current directory
+    out_dir=None,           # The run folder; None: `runs/<run_name(config)>` under the current directory
 )
 
 # %% ../nbs/60_experiment.ipynb #dd689b0a
 PRESETS = ('quick', 'benchmark')
 EXPERIMENT_PRESETS = {
-    'quick':     {'distthres': dict(preset='quick'), 'dist': dict(preset='quick'), 'spans': dict(preset='small'),
+    'quick':     {'overlap': dict(n=10000), 'distthres': dict(preset='quick'), 'dist': dict(preset='quick'), 'spans': dict(preset='small'),
                   'binary': dict(n=891), 'ordinal': dict(n=2000), 'text': dict(n_train=600, n_valid=200, n_test=200)},
-    'benchmark': {'distthres': dict(preset='benchmark'), 'dist': dict(preset='benchmark'), 'spans': dict(preset='benchmark'),
-                  'binary': dict(n=8910), 'ordinal': dict(n=100045), 'text': dict(n_train=5000, n_valid=1000, n_test=1000)},
+    'benchmark': {'overlap': dict(n=100000), 'distthres': dict(preset='benchmark'), 'dist': dict(preset='benchmark'),
+                  'spans': dict(preset='benchmark'), 'binary': dict(n=8910), 'ordinal': dict(n=100045),
+                  'text': dict(n_train=5000, n_valid=1000, n_test=1000)},
 }
 SIZE_KNOBS = ('n_train', 'n_valid', 'n_test', 'n', 'n_windows')
 MONITORS = {'lm': 'pr_auc', 'binary': 'pr_auc', 'spans': 'pr_auc', 'multiclass': 'macro_f1', 'ordinal': 'qwk',
             'regression_lm': 'mae'}
 TUNE_METRICS = {'lm': 'f1', 'binary': 'f1', 'spans': 'f1', 'multiclass': 'macro_f1', 'ordinal': 'qwk'}
-# which losses take which option (the others would refuse it, or silently ignore it)
-GAMMA_LOSSES = ('focal', 'focal_smooth', 'weighted_focal', 'cb_focal', 'adaptive', 'sigmoid_focal')
-ALPHA_LOSSES = ('focal', 'focal_smooth', 'weighted_focal', 'sigmoid_focal')
-SMOOTHING_LOSSES = ('ce', 'weighted_ce', 'focal', 'focal_smooth', 'weighted_focal', 'cb_focal')
-METHOD_LOSSES = ('weighted_ce', 'weighted_focal', 'adaptive')            # take class_weights as `method`
-WEIGHT_LOSSES = ('ce', 'focal', 'focal_smooth', 'logit_adjusted', 'balanced_softmax')   # take it as `weight`
 
 # %% ../nbs/60_experiment.ipynb #85e5cb76
 def _num(name, v, lo=None, hi=None, integer=False, none=False, lo_open=False, hi_open=False):
@@ -127,6 +126,25 @@ def _task_kwargs(cfg):
     if 'seed' in ps: kw['seed'] = cfg['seed']
     return kw
 
+# %% ../nbs/60_experiment.ipynb #8e1d0c02
+def unknown_params_message(names, allowed=None):
+    "What to tell a user about parameter `names` that are not in `allowed` (default: `DEFAULTS`), with the closest valid names"
+    allowed = list(DEFAULTS if allowed is None else allowed)
+    def one(n):
+        close = difflib.get_close_matches(str(n), allowed, n=1, cutoff=0.6)
+        return f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else '')
+    return f"unknown parameter(s) {', '.join(map(one, names))}; allowed: {', '.join(allowed)}"
+
+_IPYTHON_NAMES = ('In', 'Out', 'exit', 'quit', 'get_ipython', 'open')
+
+def check_params(ns:dict,        # A notebook's `globals()`, right after its parameters cell
+                 allowed=None):  # The parameter names; default `DEFAULTS`
+    "Refuse plain values in `ns` that are not parameters (a misspelt papermill `-p`), naming the closest valid ones"
+    allowed = DEFAULTS if allowed is None else allowed
+    lit = (str, int, float, bool, type(None), list, dict, tuple)
+    bad = [k for k, v in ns.items() if not k.startswith('_') and k not in allowed and k not in _IPYTHON_NAMES and isinstance(v, lit)]
+    if bad: raise ValueError(unknown_params_message(bad, allowed))
+
 # %% ../nbs/60_experiment.ipynb #35e832a9
 def _check_alpha(alpha, task):
     "A float `alpha` is the positive class's share, for two classes; otherwise one value per class"
@@ -137,7 +155,8 @@ def _check_alpha(alpha, task):
         if len(alpha) != n: raise ValueError(f"alpha has {len(alpha)} values but {what}: give one per class")
     elif n != 2:
         raise ValueError(f"alpha={alpha!r} (one number: the positive class's share) needs 2 classes, but {what}; "
-                         f"pass a list of {n} per-class values, or use class_weights='balanced' with loss='weighted_ce' or 'cb_focal'")
+                         f"pass a list of {n} per-class values, or weight the classes instead: class_weights='balanced' "
+                         "(with loss='focal', or loss='weighted_focal')")
 
 def _loss_kwargs(cfg, task):
     "Keyword arguments of `task_loss` for the config's loss on `task`, refusing options the loss does not take"
@@ -156,6 +175,9 @@ def _loss_kwargs(cfg, task):
         kw['combiner'] = check_choice('combiner', cfg['combiner'] or 'normalized', COMBINERS)
         return kw
     check_choice('loss', loss, LOSSES)
+    if kind in ('lm', 'regression_lm') and loss in SIGMOID_LOSSES:
+        raise ValueError(f"loss={loss!r} is a sigmoid loss; next-token prediction needs a softmax loss: "
+                         f"{', '.join(k for k in LOSSES if k not in SIGMOID_LOSSES)}")
     if cfg['combiner'] is not None:
         _not_for('combiner', cfg['combiner'], f"task kind {kind!r}", ["spans tasks (task='spans')"])
     for k, losses in (('gamma', GAMMA_LOSSES), ('alpha', ALPHA_LOSSES), ('label_smoothing', SMOOTHING_LOSSES)):
@@ -177,11 +199,19 @@ def _loss_kwargs(cfg, task):
     return kw
 
 # %% ../nbs/60_experiment.ipynb #14273cd8
+def _check_out_dir(out_dir):
+    "Refuse an `out_dir` that is a file or cannot be written, naming the path"
+    p = Path(out_dir).absolute()
+    if p.exists() and not p.is_dir(): raise ValueError(f"out_dir={str(out_dir)!r} is a file, not a folder; choose a folder path for the run")
+    q = next(d for d in [p, *p.parents] if d.exists())
+    if not q.is_dir() or not os.access(q, os.W_OK | os.X_OK):
+        raise ValueError(f"out_dir={str(out_dir)!r} cannot be written: {str(q)!r} is not a writable folder; choose a folder you can write to")
+
 def _check_static(config):
     "Defaults filled in and every check that needs no task"
     if not isinstance(config, dict): raise TypeError(f"config must be a dict of parameters; got {type(config).__name__}")
     bad = [k for k in config if k not in DEFAULTS]
-    if bad: raise ValueError(f"unknown parameter(s) {', '.join(map(repr, bad))}; allowed: {', '.join(DEFAULTS)}")
+    if bad: raise ValueError(unknown_params_message(bad))
     cfg = {**DEFAULTS, **config}
     t = cfg['task']
     if isinstance(t, str):
@@ -192,28 +222,41 @@ def _check_static(config):
         set_ = [k for k in SIZE_KNOBS + ('mask', 'task_kwargs') if cfg[k] is not None]
         if set_: raise ValueError(f"{', '.join(set_)} set, but task is a Task object (already built); these apply to registered task names only")
     else: raise TypeError(f"task={t!r} is not valid; choose a registered name ({', '.join(sorted(TASKS))}) or a Task object")
-    if not isinstance(cfg['loss'], str): raise ValueError(f"loss={cfg['loss']!r} is not valid; choose one of: {', '.join(map(repr, LOSSES))}")
+    for k in ('loss', 'baseline'):
+        if not isinstance(cfg[k], str) and not (k == 'baseline' and cfg[k] is None):
+            raise ValueError(f"{k}={cfg[k]!r} is not valid; choose one of: {', '.join(map(repr, LOSSES))}" + (' or None' if k == 'baseline' else ''))
     check_choice('sampler', cfg['sampler'], SAMPLERS)
     cfg['epochs'] = _num('epochs', cfg['epochs'], 1, integer=True)
     cfg['batch_size'] = _num('batch_size', cfg['batch_size'], 1, integer=True)
     cfg['seed'] = _num('seed', cfg['seed'], 0, integer=True)
     _num('lr', cfg['lr'], 0, lo_open=True); _num('wd', cfg['wd'], 0)
     _num('gamma', cfg['gamma'], 0, none=True); _num('label_smoothing', cfg['label_smoothing'], 0, 1, none=True, hi_open=True)
-    if cfg['alpha'] is not None and not isinstance(cfg['alpha'], (list, tuple)): _num('alpha', cfg['alpha'], 0, 1)
+    a = cfg['alpha']
+    if isinstance(a, (list, tuple)):
+        if not a or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 for v in a):
+            raise ValueError(f"alpha={list(a)!r} is not valid; choose one non-negative number per class (a class factor)")
+    elif a is not None: _num('alpha', a, 0, 1)
     _num('clip', cfg['clip'], 0, none=True, lo_open=True); _num('warmup', cfg['warmup'], 0, 1, hi_open=True)
     _num('patience', cfg['patience'], 1, integer=True, none=True)
-    for k in ('resume', 'verbose'):
+    for k in ('resume', 'overwrite', 'verbose'):
         if not isinstance(cfg[k], bool): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose True or False")
+    if cfg['resume'] and cfg['overwrite']: raise ValueError("resume=True and overwrite=True contradict each other: resume continues the run in out_dir, overwrite replaces it; choose one")
     for k in ('monitor', 'tune_metric'):
         if cfg[k] is not None and not isinstance(cfg[k], str): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose a metric name or None")
     if cfg['model_kwargs'] is not None and not isinstance(cfg['model_kwargs'], dict):
         raise ValueError(f"model_kwargs={cfg['model_kwargs']!r} is not valid; choose a dict of model arguments or None")
-    if cfg['out_dir'] is not None and not isinstance(cfg['out_dir'], (str, os.PathLike)):
-        raise ValueError(f"out_dir={cfg['out_dir']!r} is not valid; choose a folder path or None")
+    if cfg['out_dir'] is not None:
+        if not isinstance(cfg['out_dir'], (str, os.PathLike)): raise ValueError(f"out_dir={cfg['out_dir']!r} is not valid; choose a folder path or None")
+        _check_out_dir(cfg['out_dir'])
     get_device(cfg['device'])          # an absent device is refused here, with the ones present
     return cfg
 
 # %% ../nbs/60_experiment.ipynb #06d3d089
+def baseline_config(cfg:dict):  # A full configuration (defaults filled in)
+    "The plain baseline of `cfg`: the loss `cfg['baseline']` with no class weights, `alpha`, `gamma`, smoothing or sampler; the rest the same"
+    return {**cfg, 'loss': cfg['baseline'], 'gamma': None, 'alpha': None, 'label_smoothing': None, 'class_weights': None,
+            'sampler': None, 'baseline': None}
+
 def _setup(config):
     "Check `config` whole and build its task: `(cfg, task, loss_kwargs)`"
     cfg = _check_static(config)
@@ -224,17 +267,17 @@ def _setup(config):
                                                      "(kind 'regression_lm'), with no classes to balance; choose sampler=None")
         if getattr(task.train, 'labels', None) is None: raise ValueError(f"sampler='weighted' needs class labels, but task {task.name!r} has none; choose sampler=None")
     lkw = _loss_kwargs(cfg, task)
-    if kind in ('lm', 'regression_lm') and cfg['loss'] in SIGMOID_LOSSES:
-        raise ValueError(f"loss={cfg['loss']!r} is a sigmoid loss; next-token prediction needs a softmax loss: "
-                         f"{', '.join(k for k in LOSSES if k not in SIGMOID_LOSSES)}")
+    if cfg['baseline'] is not None:
+        try: _loss_kwargs(baseline_config(cfg), task)
+        except ValueError as e: raise ValueError(f"baseline={cfg['baseline']!r}: {e}") from None
     if cfg['tune_metric'] is not None:
         if kind not in TUNE_METRICS: _not_for('tune_metric', cfg['tune_metric'], f"task kind {kind!r} (nothing is tuned)", [f"kind {k!r}" for k in TUNE_METRICS])
         check_choice('tune_metric', cfg['tune_metric'], THRESHOLD_METRICS if kind in ('lm', 'binary', 'spans') else TAU_METRICS)
     cfg['monitor'] = cfg['monitor'] or MONITORS[kind]
     if cfg['resume']:
         if cfg['out_dir'] is None: raise ValueError("resume=True needs out_dir: the run folder to continue")
-        last = Path(cfg['out_dir']) / 'checkpoints' / 'last.pt'
-        if not last.is_file(): raise ValueError(f"resume=True but {str(last)!r} does not exist; nothing to continue (set resume=False to start afresh)")
+        if not (Path(cfg['out_dir']) / 'config.json').is_file():
+            raise ValueError(f"resume=True but {str(cfg['out_dir'])!r} holds no run to continue (no config.json); set resume=False to start afresh")
     return cfg, task, lkw
 
 def setup(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their defaults
@@ -248,6 +291,9 @@ def check_config(config:dict):  # Parameters (see `DEFAULTS`); missing keys take
 
 # %% ../nbs/60_experiment.ipynb #ae43af29
 RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', *(f'{n}.csv' for n in CSV_FILES))
+RUN_DIRS = ('checkpoints', 'plots', 'baseline')
+RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device')   # how a run is made, not what it trains
+RESUME_SAFE = RUN_ONLY + ('epochs', 'patience', 'tune_metric')                    # may change when resuming
 
 def _now(): return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
@@ -262,17 +308,73 @@ def _jsonable(v):
     return v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
 
 def _write_json(path, d): atomic_write(path, json.dumps(_jsonable(d), indent=2, allow_nan=True))
-
-def run_name(config:dict):  # Parameters of one run
-    "A folder name for `config`: `<task>-<loss>-seed<seed>`"
-    t = config.get('task', DEFAULTS['task'])
-    t = t.name if isinstance(t, Task) else t
-    return f"{t}-{config.get('loss', DEFAULTS['loss'])}-seed{config.get('seed', DEFAULTS['seed'])}"
+def _read_json(path):
+    p = Path(path)
+    return json.loads(p.read_text()) if p.is_file() else None
 
 def read_status(run_dir):  # A run folder
     "The run's `status.json` as a dict (`{'status': 'missing'}` when there is none)"
-    f = Path(run_dir) / 'status.json'
-    return json.loads(f.read_text()) if f.is_file() else {'status': 'missing'}
+    return _read_json(Path(run_dir) / 'status.json') or {'status': 'missing'}
+
+# %% ../nbs/60_experiment.ipynb #9b3e5a01
+def _slug(v):
+    s = v.name if isinstance(v, Task) else str(v)
+    return re.sub(r'[^A-Za-z0-9._+=-]+', '_', s).strip('_')[:40]
+
+def run_name(config:dict):  # Parameters of one run (a partial config is fine: missing keys are defaults)
+    "A folder name unique to `config`: `<task>-<loss>-seed<seed>`, then every other parameter that is not its default"
+    t = config.get('task', DEFAULTS['task'])
+    head = f"{t.name}.{task_fingerprint(t)[:6]}" if isinstance(t, Task) else str(t)
+    name = f"{_slug(head)}-{_slug(config.get('loss', DEFAULTS['loss']))}-seed{config.get('seed', DEFAULTS['seed'])}"
+    rest = [f"{k}={_slug(config[k])}" for k in DEFAULTS                  # in `DEFAULTS`' order, whatever the dict's
+            if k in config and k not in ('task', 'loss', 'seed') + RUN_ONLY and config[k] != DEFAULTS[k]]
+    tail = '-'.join(rest)
+    if len(tail) > 80: tail = 'cfg' + hashlib.sha1(tail.encode()).hexdigest()[:8]
+    return name + ('-' + tail if tail else '')
+
+# %% ../nbs/60_experiment.ipynb #9b3e5a03
+def _identity(record, safe):
+    "What a run trains, as JSON values: its record without the keys in `safe` and without the timestamps"
+    skip = set(safe) | {'started', 'environment', 'out_dir'}
+    return json.loads(json.dumps(_jsonable({k: v for k, v in record.items() if k not in skip})))
+
+def _differences(saved, record, safe):
+    "`key: saved there, new here` for each parameter that differs (or, when none does, each fact about the task or model)"
+    a, b = _identity(saved, safe), _identity(record, safe)
+    keys = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    keys = [k for k in keys if k in DEFAULTS] or keys                # the parameters explain the rest
+    return [f"{k}: {a.get(k)!r} there, {b.get(k)!r} here" for k in keys]
+
+def _clear(run_dir):
+    "Remove a run's files and folders from `run_dir` (and nothing else)"
+    for f in RUN_FILES: (run_dir / f).unlink(missing_ok=True)
+    for d in RUN_DIRS: shutil.rmtree(run_dir / d, ignore_errors=True)
+
+def _prepare(run_dir:Path, record:dict, cfg:dict):
+    "Check `run_dir` against this run before anything is written: refuse, clear, or keep it for resuming"
+    if not run_dir.is_dir() or not any(run_dir.iterdir()): return 'fresh'
+    saved = _read_json(run_dir / 'config.json')
+    if saved is None:
+        names = sorted(p.name for p in run_dir.iterdir())
+        raise ValueError(f"out_dir={str(run_dir)!r} holds files that are not a run's ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); "
+                         "choose an empty or a new folder")
+    status = read_status(run_dir)['status']
+    if cfg['resume']:
+        diff = _differences(saved, record, RESUME_SAFE)
+        if diff: raise ValueError(f"resume=True, but the run in {str(run_dir)!r} was made with another configuration ({'; '.join(diff)}); "
+                                  f"only {', '.join(RESUME_SAFE)} may change when resuming. Start a new run: another out_dir, or overwrite=True")
+        for f in ('metrics.json',): (run_dir / f).unlink(missing_ok=True)      # stale until this run writes them again
+        shutil.rmtree(run_dir / 'plots', ignore_errors=True)
+        return 'resume'
+    diff = _differences(saved, record, RUN_ONLY)
+    if diff and not cfg['overwrite']:
+        raise ValueError(f"out_dir={str(run_dir)!r} holds a {status} run of another configuration ({'; '.join(diff)}); choose another "
+                         "out_dir (the default, out_dir=None, is unique per configuration), or pass overwrite=True to replace it")
+    if cfg['verbose']:
+        print(f"replacing the {status} run of {'another' if diff else 'this'} configuration in {run_dir}"
+              + (" (resume=True would continue it)" if status == 'failed' and not diff else ''))
+    _clear(run_dir)
+    return 'fresh'
 
 # %% ../nbs/60_experiment.ipynb #9af33a36
 def project_root(start=None):  # Folder to start from; default the working directory
@@ -288,6 +390,17 @@ def notebook_out_dir(out_dir,       # The notebook's `out_dir` parameter: None, 
     root = project_root()
     p = Path('runs') / run_name(config) if out_dir is None else Path(out_dir)
     return str(p if p.is_absolute() else root / p)
+
+# %% ../nbs/60_experiment.ipynb #9af33a42
+def quiet_kernel_interrupt():
+    "In a Jupyter kernel, drop ipykernel's 'KeyboardInterrupt caught in kernel' log line (see above); True if a kernel was found"
+    try:
+        from IPython import get_ipython
+        kernel = getattr(get_ipython(), 'kernel', None)
+    except ImportError: kernel = None
+    if kernel is None: return False
+    kernel.log.addFilter(lambda r: 'KeyboardInterrupt caught in kernel' not in r.getMessage())
+    return True
 
 # %% ../nbs/60_experiment.ipynb #e5048b23
 def _flat(d, prefix='', suffix=''):
@@ -305,9 +418,11 @@ def _flat(d, prefix='', suffix=''):
 def evaluate(task:Task,        # The task
              valid:tuple,      # `(preds, targets)` on the validation split
              test:tuple,       # `(preds, targets)` on the test split
-             tune_metric=None):# What the rule is tuned for; None: `TUNE_METRICS[task.kind]`
-    "Test metrics with the default decision rule and with the one tuned on validation, and what the plots need"
+             tune_metric=None, # What the rule is tuned for; None: `TUNE_METRICS[task.kind]`
+             tried:dict=None): # The run's parameters, so that `next_step` does not repeat them
+    "Test metrics with the default decision rule and with the one tuned on validation, the next step, and what the plots need"
     kind = task.kind
+    verdict = lambda y, p, **kw: detect_collapse(y, p, tried=tried, kind=kind, **kw)
     metric = tune_metric or TUNE_METRICS.get(kind)
     (pv, yv), (pt, yt) = valid, test
     out, plot = {}, {}
@@ -315,13 +430,16 @@ def evaluate(task:Task,        # The task
         lv, sv = task_probs(task, pv, yv); lt, st = task_probs(task, pt, yt)
         if kind == 'binary': sv, st = sv[:, 1], st[:, 1]
         th = best_threshold(lv.reshape(-1), sv.reshape(-1), metric=metric).threshold
+        v = {}
         for sfx, t in (('', 0.5), ('_tuned', th)):
             m = span_metrics(lt, st, t) if kind == 'spans' else binary_metrics(lt, st, threshold=t)
             if kind == 'spans':
                 m = {**m, **_flat(binary_metrics(lt.reshape(-1), st.reshape(-1), threshold=t), 'step_')}
                 m.update(probability_separation(st, lt) if not sfx else {})
             out.update(_flat(m, suffix=sfx))
-            out['collapse' + sfx] = detect_collapse(lt, st, threshold=t).kind
+            v[sfx] = verdict(lt, st, threshold=t)
+            out['collapse' + sfx] = v[sfx].kind
+        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"threshold {th:.3f}", kind=kind)
         if kind == 'spans':
             out.update({k: v for k, v in _flat(task_scores(task)(pt, yt)).items() if k.startswith(('type_', 'ptr_', 'countdown'))})
         out['tuned_threshold'] = th
@@ -332,21 +450,26 @@ def evaluate(task:Task,        # The task
         counts = task.class_counts
         tau = tune_logit_adjustment(lv, prv.clamp_min(1e-12).log(), counts, metric=metric).tau
         adj = logit_adjust(prt.clamp_min(1e-12).log(), counts, tau).softmax(-1)
+        v = {}
         for sfx, p in (('', prt), ('_tuned', adj)):
             mm = multiclass_metrics(lt, p, n_classes=task.n_classes)
             out.update(_flat(mm, suffix=sfx))
             pc = mm['per_class']                 # per class: F1 and recall, and the worst class's F1
             out.update({f'{m}_class{k}{sfx}': float(pc.loc[k, m]) for k in pc.index for m in ('f1', 'recall')})
             out['min_class_f1' + sfx] = float(pc['f1'].min())
-            out['collapse' + sfx] = detect_collapse(lt, p).kind
+            v[sfx] = verdict(lt, p)
+            out['collapse' + sfx] = v[sfx].kind
+        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"logit adjustment tau={tau:g}", kind=kind)
         out['tuned_tau'] = tau
         plot = dict(y=lt, probs=prt, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)
     elif kind == 'regression_lm':
         out.update(_flat(task_scores(task)(pt, yt)))
         lt, prt = task_probs(task, pt, yt)
-        out['collapse'] = detect_collapse(lt, prt).kind
+        v = verdict(lt, prt)
+        out['collapse'], step = v.kind, v.fix
         plot = dict(y=lt, probs=prt, pred=prt.argmax(-1), names=[str(i) for i in range(prt.shape[-1])])
     else: raise ValueError(f"evaluate: task kind {kind!r} is not supported")
+    out.update(next_step=step.text, next_step_params=step.params)
     return out, plot
 
 # %% ../nbs/60_experiment.ipynb #7dd9825a
@@ -368,7 +491,9 @@ class RunError(RuntimeError):
     "A run failed after it started writing its folder; the message says what was kept and how to resume"
 
 def _prob_stats_fn(task):
-    "Per-epoch probability statistics for `CSVLoggerCB`: separation of the positive (or true) class"
+    "Per-epoch probability statistics for `CSVLoggerCB`: separation of the positive (or true) class; None for regression"
+    if task.kind == 'regression_lm': return None
+    names = ('in_span', 'out_span') if task.kind == 'spans' else ('pos', 'neg')
     def f(preds, y):
         lab, p = task_probs(task, preds, y)
         if p.shape != lab.shape:
@@ -377,12 +502,12 @@ def _prob_stats_fn(task):
                 pt = p.gather(-1, lab.long().clamp_min(0)[..., None])[..., 0]
                 return dict(true_class_mean=float(pt.mean()), true_class_std=float(pt.std()),
                             **{f'pred_rate_{c}': float((p.argmax(-1) == c).float().mean()) for c in range(p.shape[-1])})
-        return probability_separation(p, lab)
+        return probability_separation(p, lab, names=names)
     return f
 
 def _callbacks(cfg, task, run_dir, device, collapse_fn):
     cbs = [DeviceCB(device), MetricsCB(task_scores(task)), LRScheduleCB(cfg['warmup'], 'cosine'), NonFiniteGuardCB(),
-           CollapseGuardCB(collapse_fn, action='warn'),
+           CollapseGuardCB(collapse_fn, action='warn', tried=cfg, kind=task.kind),
            CheckpointCB(run_dir / 'checkpoints', save_best=cfg['monitor']),
            CSVLoggerCB(run_dir, config=_jsonable(cfg), prob_stats_fn=_prob_stats_fn(task), feature_every=1, grad_every=1,
                        feature_names=task.info.get('feature_names'), train_stats=False)]
@@ -396,57 +521,103 @@ def _callbacks(cfg, task, run_dir, device, collapse_fn):
 def _loader(task, split, bs, device):
     return DataLoader(task.splits[split], bs, shuffle=False, collate_fn=task.collate_fn, pin_memory=device.type == 'cuda')
 
+# %% ../nbs/60_experiment.ipynb #a2c4e602
+def _probe(cfg, task, model):
+    "Run one validation batch through `model` (no gradients, generators untouched); refuse an unknown `monitor`"
+    state, was = get_rng_state(), model.training
+    n = min(len(task.valid), 2 * cfg['batch_size'])
+    b = task.collate_fn([task.valid[i] for i in range(n)])
+    model.eval()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            try: preds = model(b['x'])
+            except Exception as e: raise ValueError(f"the model failed on one validation batch of task {task.name!r}: {type(e).__name__}: {e}") from None
+            keys = [k for k, v in task_scores(task)(preds, b['y']).items() if isinstance(v, (int, float))]
+    finally: model.train(was); set_rng_state(state)
+    allowed = [k for k in BASE_KEYS if k != 'epoch'] + keys
+    if cfg['monitor'] not in allowed:
+        close = difflib.get_close_matches(cfg['monitor'], allowed, n=1, cutoff=0.5)
+        raise ValueError(f"monitor={cfg['monitor']!r} is not a metric of task kind {task.kind!r}"
+                         + (f" (did you mean {close[0]!r}?)" if close else '') + f"; choose one of: {', '.join(allowed)}")
+
+def _record(cfg, task, device, model):
+    "What `config.json` holds: the parameters, the task (with its data fingerprint), the model, the environment"
+    rec = dict(cfg, task=task.name, task_kind=task.kind, task_params=task.params, task_fingerprint=task_fingerprint(task),
+               n_classes=task.n_classes, class_names=task.class_names, class_counts=task.class_counts,
+               pos_label=task.info.get('pos_label'),
+               model=dict(cls=type(model).__name__, n_params=sum(p.numel() for p in model.parameters())),
+               environment=environment_info(str(device)), started=_now())
+    if isinstance(cfg['task'], Task): rec['task_object'] = True
+    return rec
+
 # %% ../nbs/60_experiment.ipynb #d87b5e54
-def run(config:dict=None,   # Parameters (see `DEFAULTS`); missing keys take their defaults
-        **kwargs):          # Parameters as keywords (they win over `config`)
-    "Train and evaluate one configuration; write its run folder; return the test metrics as a flat dict"
-    cfg, task, lkw = _setup({**(config or {}), **kwargs})
-    run_dir = Path(cfg['out_dir'] if cfg['out_dir'] is not None else Path('runs') / run_name(cfg)).absolute()
-    cfg['out_dir'] = str(run_dir)
+def _resume_hint(run_dir):
+    "How to continue a failed run in `run_dir`, from what it has on disk"
+    for where, what in ((run_dir, 'this run'), (run_dir / 'baseline', 'its baseline')):
+        ck = where / 'checkpoints' / 'last.pt'
+        if ck.is_file(): return f"run(..., resume=True, out_dir={str(run_dir)!r}) continues {what} from {str(ck)!r}"
+    return "no checkpoint was written (it failed in the first epoch or before); run the same configuration again: the folder is replaced"
+
+def _baseline(cfg, task, run_dir):
+    "Train (or, when resuming, reuse) the plain baseline in `run_dir/baseline`; its test metrics, or None when this run is the baseline"
+    bcfg = baseline_config(cfg)
+    if not _differences(bcfg, cfg, RUN_ONLY): return None
+    bdir = run_dir / 'baseline'
+    done = _read_json(bdir / 'metrics.json') if cfg['resume'] and read_status(bdir)['status'] == 'completed' else None
+    if done is not None: return {k: v for k, v in done.items() if k != 'history'}
+    if cfg['verbose']: print(f"baseline: loss={bcfg['loss']!r}, no class weights, no sampler -> {bdir}")
+    bcfg.update(out_dir=str(bdir), resume=cfg['resume'] and (bdir / 'checkpoints' / 'last.pt').is_file(), overwrite=False)
+    return _run(bcfg, task, _loss_kwargs(bcfg, task), bdir)
+
+def _run(cfg, task, lkw, run_dir, cbs=()):
+    "`run` after `_setup`: check the model and the folder, train the baseline and the run, evaluate, write"
     device = get_device(cfg['device'])
-    started, t0 = _now(), time.perf_counter()
-    record = dict(cfg, task=task.name, task_kind=task.kind, task_params=task.params, n_classes=task.n_classes,
-                  class_names=task.class_names, class_counts=task.class_counts,
-                  environment=environment_info(str(device)), started=started)
-    if isinstance(cfg['task'], Task): record['task_object'] = True
+    set_seed(cfg['seed'])
+    model = build_model(task, **(cfg['model_kwargs'] or {}))
+    loss_func = task_loss(task, cfg['loss'], **lkw)
+    dls = DataLoaders.from_task(task, cfg['batch_size'], sampler=cfg['sampler'], seed=cfg['seed'], pin_memory=device.type == 'cuda')
+    _probe(cfg, task, model)
+    record = _record(cfg, task, device, model)
+    _prepare(run_dir, record, cfg)                         # refusals happen here, before the first write
+    started, t0 = record['started'], time.perf_counter()
     _write_json(run_dir / 'status.json', dict(status='running', started=started, resume=cfg['resume']))
     _write_json(run_dir / 'config.json', record)
-    stage = 'setup'
+    stage = 'baseline'
     try:
-        set_seed(cfg['seed'])
-        model = build_model(task, **(cfg['model_kwargs'] or {}))
-        loss_func = task_loss(task, cfg['loss'], **lkw)
-        dls = DataLoaders.from_task(task, cfg['batch_size'], sampler=cfg['sampler'], seed=cfg['seed'], pin_memory=device.type == 'cuda')
+        rng = get_rng_state()                              # the baseline's draws must not change this run's
+        base = _baseline(cfg, task, run_dir) if cfg['baseline'] is not None else None
+        set_rng_state(rng)
+        if cfg['verbose'] and cfg['baseline'] is not None: print(f"{'this run is the baseline' if base is None else 'this run'}: loss={cfg['loss']!r} -> {run_dir}")
         collapse_fn = lambda p, y: task_probs(task, p, y)
-        learn = Learner(model, dls, loss_func, lr=cfg['lr'], wd=cfg['wd'], cbs=_callbacks(cfg, task, run_dir, device, collapse_fn))
+        learn = Learner(model, dls, loss_func, lr=cfg['lr'], wd=cfg['wd'], cbs=_callbacks(cfg, task, run_dir, device, collapse_fn) + list(cbs))
         last = run_dir / 'checkpoints' / 'last.pt'
         stage = 'training'
+        ck = load_checkpoint(last) if cfg['resume'] and last.is_file() else None
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', CollapseWarning)     # the verdicts are in the history and the CSVs
-            if cfg['resume'] and load_checkpoint(last)['epoch'] + 1 >= cfg['epochs']:
-                learn.history = list(load_checkpoint(last)['history'])   # training had finished: evaluate again
-            else: learn.fit(cfg['epochs'], resume=last if cfg['resume'] else None)
+            if ck is not None and ck['epoch'] + 1 >= cfg['epochs']: learn.history = list(ck['history'])   # trained: evaluate again
+            else: learn.fit(cfg['epochs'], resume=last if ck is not None else None)
         stage = 'evaluation'
-        ck = next(cb for cb in learn.cbs if isinstance(cb, CheckpointCB))
         best = run_dir / 'checkpoints' / 'best.pt'
         best_ck = load_checkpoint(best) if best.is_file() else None
         if best_ck is not None: model.load_state_dict(best_ck['model'])
-        DeviceCB(device).before_fit(learn)
         bs = 2 * cfg['batch_size']
         valid = learn.get_preds(_loader(task, 'valid', bs, device))
         test = learn.get_preds(_loader(task, 'test', bs, device))
-        metrics, plot = evaluate(task, valid, test, cfg['tune_metric'])
+        metrics, plot = evaluate(task, valid, test, cfg['tune_metric'], tried=cfg)
         hist = learn.history
         metrics.update(best_epoch=None if best_ck is None else int(best_ck['epoch']), epochs_run=len(hist), monitor=cfg['monitor'],
                        best_valid=None if best_ck is None else best_ck['history'][-1].get(cfg['monitor']),
                        train_time_s=float(sum(h['time'] for h in hist)))
+        if cfg['baseline'] is not None:
+            own = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
+            metrics.update(baseline=own if base is None else base, baseline_is_self=base is None)
         stage = 'writing'
         save_plots(plot, run_dir / 'plots')
         _write_json(run_dir / 'metrics.json', dict(metrics, history=hist))
     except Exception as e:
-        ck = run_dir / 'checkpoints' / 'last.pt'
-        hint = (f"run(..., resume=True, out_dir={str(run_dir)!r}) continues from {str(ck)!r}" if ck.is_file()
-                else "no checkpoint was written (it failed in the first epoch or before); run again with resume=False")
+        hint = _resume_hint(run_dir)
         _write_json(run_dir / 'status.json', dict(status='failed', stage=stage, error=f"{type(e).__name__}: {e}",
                                                   traceback=traceback.format_exc(), resume_hint=hint, started=started,
                                                   finished=_now(), wall_s=time.perf_counter() - t0))
@@ -454,6 +625,59 @@ def run(config:dict=None,   # Parameters (see `DEFAULTS`); missing keys take the
     _write_json(run_dir / 'status.json', dict(status='completed', started=started, finished=_now(),
                                               wall_s=time.perf_counter() - t0, resumed=cfg['resume']))
     return metrics
+
+def run(config:dict=None,   # Parameters (see `DEFAULTS`); missing keys take their defaults
+        cbs=None,           # Extra callbacks for this run's `Learner` (not the baseline's)
+        **kwargs):          # Parameters as keywords (they win over `config`)
+    "Train and evaluate one configuration (and its `baseline`); write its run folder; return the test metrics as a flat dict"
+    if config is not None and not isinstance(config, dict):
+        raise TypeError(f"run takes a dict of parameters (see DEFAULTS) or keywords, as in run({{'task': 'binary'}}) or "
+                        f"run(task='binary'); got a {type(config).__name__}: {config!r:.80}")
+    user = {**(config or {}), **kwargs}
+    cfg, task, lkw = _setup(user)
+    run_dir = Path(cfg['out_dir'] if cfg['out_dir'] is not None else Path('runs') / run_name(user)).absolute()
+    cfg['out_dir'] = str(run_dir)
+    return _run(cfg, task, lkw, run_dir, cbs=list(cbs or []))
+
+# %% ../nbs/60_experiment.ipynb #c1a0f008
+HEADLINE = {'binary': 'f1', 'lm': 'f1', 'spans': 'f1@0.5', 'multiclass': 'min_class_f1', 'ordinal': 'min_class_f1',
+            'regression_lm': 'mae'}
+_VERDICTS = {'majority': 'a class has recall 0 at the default rule',
+             'prior': 'the probabilities carry nothing beyond the class rates', 'healthy': 'every class is predicted'}
+
+def _moves_boundary(cfg):
+    "Whether a configuration does anything that moves the decision boundary towards the minority"
+    return (cfg.get('loss') in REWEIGHTING_LOSSES + PRIOR_LOSSES or cfg.get('sampler') is not None
+            or cfg.get('class_weights') is not None or cfg.get('alpha') is not None)
+
+def pm_flags(params:dict):  # `run` parameters, e.g. `next_step_params`
+    "The papermill command-line flags that set `params`: `-p loss weighted_ce -p gamma None`"
+    return ' '.join(f"-p {k} {v}" for k, v in params.items())
+
+def explain(metrics:dict,   # What `run` returned (or `metrics.json`)
+            config:dict,    # The run's configuration (`config.json`, or `setup`'s `cfg`)
+            kind:str):      # The task kind
+    "The run against its baseline in words: the verdicts, the tuned rule, and the next step"
+    h = HEADLINE[kind]
+    name = h.replace('min_class_f1', "the worst class's F1").replace('f1@0.5', 'span F1').replace('f1', 'minority F1')
+    fmt = lambda m: f"{name} {m.get(h, float('nan')):.3f}, verdict `{m.get('collapse')}` ({_VERDICTS.get(m.get('collapse'), '')})"
+    out, loss, b = [], config['loss'], metrics.get('baseline')
+    if metrics.get('baseline_is_self'): out.append(f"This run **is** the baseline: plain `{loss}`, no class weights, no sampler. Test: {fmt(metrics)}.")
+    else:
+        if b is not None: out.append(f"**Baseline** (plain `{config.get('baseline')}` on the same data, seed and schedule): {fmt(b)}.")
+        out.append(f"**`{loss}`**: {fmt(metrics)}.")
+        if metrics.get('collapse') != 'healthy':
+            why = '' if _moves_boundary(config) else (f" Nothing in this run moves the decision boundary towards the minority"
+                                                      f"{' (focal loss reshapes the loss around hard examples, but the threshold stays at 0.5)' if 'focal' in loss else ''}.")
+            out.append(f"It **still collapses**.{why}")
+        elif b is not None and b.get('collapse') != 'healthy': out.append(f"It **escapes** the baseline's collapse ({name} {b.get(h, float('nan')):.3f} -> {metrics.get(h, float('nan')):.3f}).")
+    rule = (f"threshold {metrics['tuned_threshold']:.3f}" if 'tuned_threshold' in metrics else
+            f"logit adjustment tau={metrics['tuned_tau']:g}" if 'tuned_tau' in metrics else None)
+    if rule and h + '_tuned' in metrics:
+        out.append(f"With the rule tuned on validation ({rule}): {name} {metrics[h + '_tuned']:.3f}, verdict `{metrics.get('collapse_tuned')}`.")
+    p = metrics.get('next_step_params') or {}
+    out.append(f"**Next step**: {metrics.get('next_step')}" + (f" (`{pm_flags(p)}`)" if p else '') + '.')
+    return '\n\n'.join(out)
 
 # %% ../nbs/60_experiment.ipynb #b8f2452d
 def grid(**axes):  # Parameter names and the values to try (a scalar is one value)
@@ -464,10 +688,6 @@ def grid(**axes):  # Parameter names and the values to try (a scalar is one valu
 
 # %% ../nbs/60_experiment.ipynb #4e8ef1d8
 EXECUTORS, VIAS = ('local', 'dask'), ('run', 'papermill')
-
-def _slug(v):
-    s = v.name if isinstance(v, Task) else str(v)
-    return re.sub(r'[^A-Za-z0-9._+-]+', '_', s)[:40]
 
 def sweep_names(configs:list):  # Configs of one sweep
     "Folder names: position, then the parameters whose values vary across `configs`"
@@ -493,7 +713,7 @@ def _run_one(config, run_dir, via='run', notebook=None, threads=None, kernel=Non
         if via == 'run': run({**config, 'out_dir': str(run_dir), 'verbose': False})
         else:
             import papermill as pm
-            params = {**config, 'out_dir': str(run_dir), 'verbose': False}
+            params = {'baseline': None, **config, 'out_dir': str(run_dir), 'verbose': False}   # sweeps skip the notebook's baseline
             pm.execute_notebook(str(notebook), str(run_dir.with_suffix('.ipynb')), parameters=params, progress_bar=False,
                                 kernel_name=kernel, cwd=str(Path(notebook).parent))
     except Exception as e:
@@ -568,7 +788,7 @@ def collect(runs_dir='runs/sweep'):  # A folder of run folders (or one run folde
     for d in dirs:
         st = read_status(d)
         cf = json.loads((d / 'config.json').read_text()) if (d / 'config.json').is_file() else {}
-        mt = json.loads((d / 'metrics.json').read_text()) if (d / 'metrics.json').is_file() else {}
+        mt = (_read_json(d / 'metrics.json') or {}) if st.get('status') == 'completed' else {}   # a failed run has no metrics
         nb = d.with_suffix('.ipynb')
         pm = _pm_params(nb) if nb.is_file() else {}
         params = {k: cf.get(k, pm.get(k, st.get('config', {}).get(k, DEFAULTS[k]))) for k in DEFAULTS}
