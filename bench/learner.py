@@ -18,9 +18,11 @@ from torch.utils.data import DataLoader, BatchSampler, RandomSampler, Sequential
 import pandas as pd
 from imbalance_nb.core import get_device, set_seed, torch_generator
 from imbalance_nb.tasks.core import DictDataset
-from imbalance_nb.learner import Learner, DataLoaders
+from imbalance_nb.data import DataLoaders
+from imbalance_nb.learner import Learner
 from imbalance_nb.callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseGuardCB, EarlyStoppingCB,
-                                    CSVLoggerCB, CheckpointCB, NonFiniteGuardCB, MixedPrecisionCB)
+                                    CheckpointCB, NonFiniteGuardCB, MixedPrecisionCB)
+from imbalance_nb.diagnostics import CSVLoggerCB
 
 def make_data(n=50_000, n_valid=10_000, d=32, seed=0):
     g = torch.Generator().manual_seed(seed)

@@ -27,20 +27,9 @@ HEADLINE = {'distthres': ('f1', 'minority F1', True), 'dist': ('mae', 'MAE (km)'
             'ordinal': ('qwk', 'QWK', True), 'text': ('f1', 'minority F1', True), 'frame': ('f1', 'minority F1', True)}
 FRAME_POS_RATE, FRAME_SEED_OFFSET = 0.15, 1000     # the user-data example: titanic_frame, another seed, 15% positives
 FRAME_N = {'quick': 891, 'full': 8910}
-# Training settings per scenario. full: the recipes of nbs/55_collapse_evidence.ipynb (distthres with atomic ids
-# needs ~40 epochs at lr 1e-3 for the weighted CE to escape; spans 5 epochs, normalized combiner; ordinal MLP 20 epochs)
-TRAIN = {
-    'quick': {'distthres': dict(epochs=5), 'dist': dict(epochs=5), 'spans': dict(epochs=3),
-              'binary': dict(epochs=10), 'ordinal': dict(epochs=5, batch_size=128), 'text': dict(epochs=5),
-              'frame': dict(epochs=10)},
-    'full': {'distthres': dict(epochs=40, lr=1e-3, batch_size=64, model_kwargs=dict(d_model=64, n_layers=2, n_heads=4)),
-             'dist': dict(epochs=40, lr=1e-3, batch_size=64, model_kwargs=dict(d_model=64, n_layers=2, n_heads=4)),
-             'spans': dict(epochs=5, lr=2e-3, batch_size=64, wd=0.01, combiner='normalized'),
-             'binary': dict(epochs=30, lr=3e-3, batch_size=64, wd=0.01),
-             'ordinal': dict(epochs=20, lr=3e-3, batch_size=128, wd=0.01),
-             'text': dict(epochs=10, lr=3e-3, batch_size=64),
-             'frame': dict(epochs=30, lr=3e-3, batch_size=64, wd=0.01)},
-}
+# The registered scenarios train with their preset's recipe (imbalance_nb.experiment.RECIPES); the user-data example
+# is a Task object, which has no preset, so its training is written here, as a user would write it.
+FRAME_TRAIN = {'quick': dict(epochs=10), 'full': dict(epochs=30, lr=3e-3, batch_size=64, wd=0.01)}
 PRESET = {'quick': 'quick', 'full': 'benchmark'}
 SEED_COLLAPSED = ('distthres', 'spans', 'ordinal')   # the seeds that reported a collapse (000, 001, 004); 002/003 were preventive
 TARGETS = {'distthres': ('f1', 0.9), 'spans': ('span_f1@0.5', 0.8)}
@@ -60,8 +49,8 @@ def frame_task(mode, seed):
 
 def losses_for(scenario):
     if scenario == 'spans':
-        from imbalance_nb.models import SPAN_TASK_LOSSES
-        return list(SPAN_TASK_LOSSES)
+        from imbalance_nb.kinds import KINDS
+        return list(KINDS['spans'].losses)
     return LOSSES_ALL
 
 
@@ -70,12 +59,12 @@ def refused(scenario, loss, sampler):
     "Why `run` refuses this combination (None when it accepts it); probed once at the quick preset (same checks)"
     key = (scenario, loss, sampler)
     if key not in _refusals:
-        from imbalance_nb.experiment import _setup
-        from imbalance_nb.models import task_loss
+        from imbalance_nb.experiment import setup
+        from imbalance_nb.kinds import kind_of
         task = frame_task('quick', 0) if scenario == 'frame' else scenario
         try:
-            _, t, lkw = _setup(dict(task=task, loss=loss, sampler=sampler, preset='quick'))
-            task_loss(t, loss, **lkw); _refusals[key] = None
+            cfg, t = setup(dict(task=task, loss=loss, sampler=sampler, preset='quick'))
+            k = kind_of(t); k.loss(t, loss, **k.loss_options(cfg, t)); _refusals[key] = None
         except Exception as e: _refusals[key] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
     return _refusals[key]
 
@@ -89,9 +78,9 @@ def build_configs(mode, seeds, scenarios=SCENARIOS):
                 why = refused(sc, loss, sampler)
                 if why: skipped.append((sc, loss, sampler, why)); continue
                 for seed in seeds:
-                    cfg = dict(loss=loss, sampler=sampler, seed=seed, **TRAIN[mode][sc])
-                    if sc == 'frame': cfg['task'] = None          # built lazily (a Task object)
-                    else: cfg.update(task=sc, preset=PRESET[mode])
+                    cfg = dict(loss=loss, sampler=sampler, seed=seed)
+                    if sc == 'frame': cfg.update(task=None, **FRAME_TRAIN[mode])    # built lazily (a Task object)
+                    else: cfg.update(task=sc, preset=PRESET[mode])                  # the preset's recipe
                     out.append((dict(scenario=sc, loss=loss, sampler=sampler, seed=seed), cfg))
     return out, skipped
 
@@ -136,14 +125,14 @@ def sklearn_rows(mode, seeds):
     from sklearn.linear_model import LogisticRegression
     from sklearn.ensemble import HistGradientBoostingClassifier
     from imbalance_nb.tasks.core import make_task
-    from imbalance_nb.metrics import binary_metrics, multiclass_metrics, best_threshold, detect_collapse, tune_logit_adjustment, logit_adjust
     models = {'sklearn_logreg': lambda s: LogisticRegression(class_weight='balanced', max_iter=2000),
               'sklearn_hgb': lambda s: HistGradientBoostingClassifier(class_weight='balanced', random_state=s)}
+    from imbalance_nb.experiment import RECIPES
+    from imbalance_nb.kinds import kind_of
     rows = []
     for sc in TABULAR:
         for seed in seeds:
-            from imbalance_nb.experiment import EXPERIMENT_PRESETS
-            task = frame_task(mode, seed) if sc == 'frame' else make_task(sc, seed=seed, **EXPERIMENT_PRESETS[PRESET[mode]][sc])
+            task = frame_task(mode, seed) if sc == 'frame' else make_task(sc, seed=seed, **RECIPES[PRESET[mode]][sc]['task'])
             X = {k: np.asarray(getattr(task, k).x) for k in ('train', 'valid', 'test')}
             y = {k: np.asarray(getattr(task, k).labels) for k in ('train', 'valid', 'test')}
             for name, mk in models.items():
@@ -153,24 +142,12 @@ def sklearn_rows(mode, seeds):
                     m = mk(seed).fit(X['train'], y['train'])
                     pv, pt = m.predict_proba(X['valid']), m.predict_proba(X['test'])
                     wall = time.perf_counter() - t0
-                    if task.kind == 'binary':
-                        b = binary_metrics(y['test'], pt[:, 1])
-                        th = best_threshold(y['valid'], pv[:, 1], metric='f1').threshold
-                        bt = binary_metrics(y['test'], pt[:, 1], threshold=th)
-                        rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, f1=b['f1'], mcc=b['mcc'],
-                                         pr_auc=b['pr_auc'], collapse=detect_collapse(y['test'], pt[:, 1]).kind,
-                                         f1_tuned=bt['f1'], collapse_tuned=detect_collapse(y['test'], pt[:, 1], threshold=th).kind))
-                    else:
-                        b = multiclass_metrics(y['test'], pt, n_classes=task.n_classes)
-                        lv = np.log(np.clip(pv, 1e-12, None)); lt = np.log(np.clip(pt, 1e-12, None))
-                        tau = tune_logit_adjustment(y['valid'], lv, task.class_counts, metric='qwk').tau
-                        adj = np.asarray(logit_adjust(lt, task.class_counts, tau))
-                        bt = multiclass_metrics(y['test'], adj, n_classes=task.n_classes)
-                        rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, mcc=b['mcc'], qwk=b['qwk'],
-                                         macro_f1=b['macro_f1'], collapse=detect_collapse(y['test'], pt).kind,
-                                         qwk_tuned=bt['qwk']))
-                except Exception as e:
-                    rows.append(dict(meta, status='failed', error=f"{type(e).__name__}: {e}", wall_s=time.perf_counter() - t0))
+                    e, _ = kind_of(task).evaluate(task, (y['valid'], pv), (y['test'], pt))   # the same tuning as every run's
+                    keep = ['f1', 'mcc', 'pr_auc', 'collapse', 'f1_tuned', 'collapse_tuned'] if task.kind == 'binary' else \
+                           ['mcc', 'qwk', 'macro_f1', 'collapse', 'qwk_tuned']
+                    rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, **{k: e[k] for k in keep}))
+                except Exception as ex:
+                    rows.append(dict(meta, status='failed', error=f"{type(ex).__name__}: {ex}", wall_s=time.perf_counter() - t0))
     return rows
 
 
@@ -290,7 +267,8 @@ def estimate(mode, pairs):
             t0 = time.perf_counter(); m = run(cfg, out_dir=d); wall = time.perf_counter() - t0
         ep, over = m['train_time_s'], wall - m['train_time_s']          # one epoch; task building + evaluation
         cs = [c for mm, c in pairs if mm['scenario'] == sc]
-        t = sum(over + ep * c['epochs'] for c in cs); total += t
+        from imbalance_nb.experiment import recipe
+        t = sum(over + ep * (c.get('epochs') or recipe(c['task'], c['preset'])['epochs']) for c in cs); total += t
         print(f"  {sc}: {ep:.1f} s/epoch + {over:.1f} s build/eval per run -> ~{t / 3600:.2f} CPU-h for its {len(cs)} runs", flush=True)
     cores = os.cpu_count() or 1
     print(f"estimated {total / 3600:.1f} single-thread CPU-hours; ~{total / 3600 / cores:.1f} h wall on {cores} cores "
@@ -322,7 +300,8 @@ def main(argv=None):
     pairs, skipped = build_configs(a.mode, seeds, a.scenarios)
     n_sk = sum(2 * len(seeds) for s in a.scenarios if s in TABULAR)
     by = pd.Series([m['scenario'] for m, _ in pairs]).value_counts().reindex(a.scenarios).fillna(0).astype(int)
-    ep = sum(c['epochs'] for _, c in pairs)
+    from imbalance_nb.experiment import recipe
+    ep = sum(c.get('epochs') or recipe(c['task'], c['preset'])['epochs'] for _, c in pairs)
     print(f"mode {a.mode}: {len(pairs)} training runs ({', '.join(f'{k} {v}' for k, v in by.items())}), {ep} epochs in all, "
           f"+ {n_sk} scikit-learn baseline fits; {len(skipped)} loss x sampler combinations skipped (refused by run):")
     for s in skipped: print(f"  skip {s[0]} / {s[1]} / sampler={s[2]}: {s[3]}")

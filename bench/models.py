@@ -5,9 +5,9 @@
     python bench/models.py --tasks spans text --steps 50
 
 Each (task, precision) is measured in a fresh Python process, so one model's memory does not count against the
-next. A measurement builds the task at the `benchmark` preset (`EXPERIMENT_PRESETS`), the model with the benchmark
-matrix's full-mode recipe (`bench/matrix.py`: width, depth, batch size) and plain cross-entropy (the spans task: the
-library's default multitask loss), then runs the `Learner` for `--warmup` training steps (not timed) and `--steps`
+next. A measurement builds the task at the `benchmark` preset, the model with that preset's recipe
+(`imbalance_nb.experiment.RECIPES`: width, depth, batch size) and plain cross-entropy (the spans task: the library's
+default multitask loss), then runs the `Learner` for `--warmup` training steps (not timed) and `--steps`
 timed ones (optimizer step included, no validation).
 
 - samples/s: examples per second over the timed steps (a step's wall clock time, CUDA synchronised).
@@ -51,7 +51,7 @@ class _PeakRSS:
 def saved_for_backward(learn, dls, dev, precision):
     "Bytes of the distinct storages autograd saves for backward in one training forward (a cross-check of the peak)"
     import torch
-    from imbalance_nb.learner import to_device
+    from imbalance_nb.data import to_device
     b = to_device(next(iter(dls.train)), dev)
     seen = {}
     def pack(x): seen[x.untyped_storage().data_ptr()] = x.untyped_storage().nbytes(); return x
@@ -65,22 +65,20 @@ def saved_for_backward(learn, dls, dev, precision):
 def measure(task_name, device='cpu', precision='fp32', warmup=10, steps=100, threads=None):
     "One row: throughput and peak memory of training `task_name`'s model (run in its own process)"
     import torch
-    sys.path.insert(0, str(ROOT / 'bench'))
-    from matrix import TRAIN
     from imbalance_nb.core import set_seed
     from imbalance_nb.tasks.core import make_task
-    from imbalance_nb.experiment import EXPERIMENT_PRESETS
-    from imbalance_nb.models import build_model, task_loss
-    from imbalance_nb.multitask import SpanMultitaskLoss
-    from imbalance_nb.learner import Learner, DataLoaders, Callback, CancelFitException, batch_size
+    from imbalance_nb.experiment import RECIPES, recipe
+    from imbalance_nb.kinds import build_model, task_loss
+    from imbalance_nb.data import DataLoaders, batch_size
+    from imbalance_nb.learner import Learner, Callback, CancelFitException
     from imbalance_nb.callbacks import DeviceCB, MixedPrecisionCB
     if threads: torch.set_num_threads(threads)
-    recipe = TRAIN['full'][task_name]
+    r = recipe(task_name, 'benchmark')
     set_seed(0)
-    task = make_task(task_name, seed=0, **EXPERIMENT_PRESETS['benchmark'][task_name])
-    model = build_model(task, **recipe.get('model_kwargs', {}))
-    loss = SpanMultitaskLoss(refs=task) if task.kind == 'spans' else task_loss(task, 'ce')
-    bs = recipe.get('batch_size', 64)
+    task = make_task(task_name, seed=0, **RECIPES['benchmark'][task_name]['task'])
+    model = build_model(task, **(r['model_kwargs'] or {}))
+    loss = task_loss(task, 'ce')               # spans: the library's default multitask loss (normalized combiner)
+    bs = r['batch_size']
     dls = DataLoaders.from_task(task, batch_size=bs, pin_memory=device.startswith('cuda'))
     dev = torch.device(device)
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)

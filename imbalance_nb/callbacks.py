@@ -1,4 +1,4 @@
-"""Device, metrics, schedules, clipping, early stopping, exact-resume checkpoints, CSV diagnostics, collapse and NaN guards.
+"""Device, metrics, schedules, clipping, early stopping, exact-resume checkpoints, mixed precision, progress, collapse and NaN guards.
 
 Docs: https://imbalance-nb.github.io/imbalance_nb/callbacks.html.md"""
 
@@ -6,42 +6,25 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/callbacks.html.md"""
 
 # %% ../nbs/51_callbacks.ipynb #5acd928e
 from __future__ import annotations
-import io, json, math, os, time, warnings
+import io, math, os, warnings
 from collections.abc import Mapping
 from pathlib import Path
-import numpy as np, pandas as pd
 import torch
-from torch import nn, Tensor
-from .core import check_choice, get_device, atomic_write, environment_info
-from .metrics import detect_collapse, binary_metrics, multiclass_metrics
-from .learner import (Callback, CancelFitException, Learner, to_device, concat_batches, batch_size,
-                                  learner_state, _detach)
+from torch import nn
+from .core import check_choice, check_int, get_device, atomic_write, scalar, get_rng_state, set_rng_state
+from .metrics import detect_collapse, probs_and_labels, classification_scores
+from .data import to_device
+from .learner import Callback, CancelFitException, Learner
 
 # %% auto #0
-__all__ = ['BASE_KEYS', 'SCHEDULES', 'MODES', 'LOWER_IS_BETTER', 'CSV_FILES', 'flatten_dict', 'DeviceCB', 'probs_and_labels',
-           'classification_scores', 'MetricsCB', 'lr_factor', 'LRScheduleCB', 'ClipGradCB', 'resolve_mode', 'monitored',
-           'improved', 'EarlyStoppingCB', 'CollapseWarning', 'CollapseGuardCB', 'ProgressLossCB', 'NonFiniteGuardCB',
-           'CheckpointCB', 'MixedPrecisionCB', 'feature_stats', 'grad_norms', 'CSVLoggerCB', 'ProgressCB']
+__all__ = ['BASE_KEYS', 'SCHEDULES', 'MODES', 'LOWER_IS_BETTER', 'DeviceCB', 'MetricsCB', 'lr_factor', 'LRScheduleCB',
+           'ClipGradCB', 'resolve_mode', 'monitored', 'improved', 'EarlyStoppingCB', 'CollapseWarning',
+           'CollapseGuardCB', 'ProgressLossCB', 'NonFiniteGuardCB', 'learner_state', 'save_checkpoint',
+           'load_checkpoint', 'restore_state', 'CheckpointCB', 'MixedPrecisionCB', 'ProgressCB']
 
 # %% ../nbs/51_callbacks.ipynb #ef8091aa
 def _loss_modules(loss_func):
     return list(loss_func.modules()) if isinstance(loss_func, nn.Module) else [loss_func]
-
-def _scalar(v):
-    "`v` as a plain Python number or string, or None when it is not a scalar (arrays, dicts)"
-    if isinstance(v, Tensor): return v.item() if v.numel() == 1 else None
-    if isinstance(v, (bool, np.bool_)): return bool(v)
-    if isinstance(v, (int, np.integer)): return int(v)
-    if isinstance(v, (float, np.floating)): return float(v)
-    return v if isinstance(v, str) else None
-
-def flatten_dict(d:Mapping, prefix:str=''):  # A dict, possibly nested (`{'type': {'raw': 0.6}}`)
-    "Nested dict of scalars as one flat dict with dotted keys (`'type.raw'`); non-scalars are dropped"
-    res = {}
-    for k, v in d.items():
-        if isinstance(v, Mapping): res.update(flatten_dict(v, f'{prefix}{k}.'))
-        elif (s := _scalar(v)) is not None: res[f'{prefix}{k}'] = s
-    return res
 
 # %% ../nbs/51_callbacks.ipynb #cf839858
 class DeviceCB(Callback):
@@ -58,33 +41,11 @@ class DeviceCB(Callback):
     def __repr__(self): return f"DeviceCB(device={str(self.device)!r})"
 
 # %% ../nbs/51_callbacks.ipynb #c8c658bc
-def probs_and_labels(preds:Tensor,    # Logits (see the table)
-                     targets:Tensor): # Class indices or 0/1 labels
-    "`(y_true, y_prob)` for plain classifier logits: sigmoid for one logit per example, else softmax over the class axis"
-    if not isinstance(preds, Tensor) or not isinstance(targets, Tensor):
-        kind = f"a dict with keys {list(preds)}" if isinstance(preds, Mapping) else type(preds).__name__
-        raise TypeError(f"preds is {kind}: pass a function mapping (preds, targets) -> (y_true, y_prob), e.g. lambda p, t: "
-                        "probs_and_labels(p['head'], t['head'])")
-    p, y = preds.detach().float(), targets.detach()
-    if p.ndim == y.ndim + 1 and p.shape[-1] == 1 and p.shape[:-1] == y.shape: p = p.squeeze(-1)
-    if p.shape == y.shape: return y.long(), torch.sigmoid(p)
-    if p.ndim == y.ndim + 1 and p.shape[:-1] == y.shape: return y.long(), p.softmax(-1)
-    if p.ndim == y.ndim + 1 and p.shape[0] == y.shape[0] and p.shape[2:] == y.shape[1:]: return y.long(), p.softmax(1).movedim(1, -1)
-    raise ValueError(f"cannot match preds of shape {tuple(p.shape)} to targets of shape {tuple(y.shape)}; expected (N,), (N, C), "
-                     "(N, C, T) or (N, T, C) logits for (N,) or (N, T) targets")
-
-def classification_scores(preds, targets, ignore_index:int=-100):
-    "Binary or multiclass metrics of classifier logits, as a dict (a default `score_fn`)"
-    y, p = probs_and_labels(preds, targets)
-    if p.shape == y.shape: return binary_metrics(y.reshape(-1), p.reshape(-1), ignore_index=ignore_index)
-    if p.shape[-1] == 2: return binary_metrics(y.reshape(-1), p[..., 1].reshape(-1), ignore_index=ignore_index)
-    return multiclass_metrics(y.reshape(-1), p.reshape(-1, p.shape[-1]), ignore_index=ignore_index)
-
 BASE_KEYS = ('epoch', 'train_loss', 'val_loss', 'lr', 'time')
 
 class MetricsCB(Callback):
     "Add `score_fn(val_preds, val_targets)`'s scalar entries to each epoch's history row"
-    order = 10
+    order, needs_preds = 10, True
     def __init__(self, score_fn=None):  # `(preds, targets) -> dict`; default `classification_scores`
         if score_fn is not None and not callable(score_fn): raise TypeError(f"score_fn must be callable; got {type(score_fn).__name__}")
         self.score_fn = score_fn or classification_scores
@@ -94,7 +55,7 @@ class MetricsCB(Callback):
         if not isinstance(res, Mapping): raise TypeError(f"score_fn must return a dict of floats; got {type(res).__name__}")
         clash = [k for k in res if k in BASE_KEYS]
         if clash: raise ValueError(f"score_fn returned {clash}, which the learner records itself; rename them")
-        learn.history[-1].update({k: s for k, v in res.items() if (s := _scalar(v)) is not None})
+        learn.history[-1].update({k: s for k, v in res.items() if (s := scalar(v)) is not None})
 
 # %% ../nbs/51_callbacks.ipynb #d152ae4e
 SCHEDULES = ('cosine', 'linear', 'constant')
@@ -198,7 +159,7 @@ class CollapseWarning(UserWarning):
 
 class CollapseGuardCB(Callback):
     "Diagnose majority or prior collapse on the validation outputs each epoch; warn, or stop"
-    order = 20
+    order, needs_preds = 20, True
     def __init__(self, score_input_fn=None,   # `(preds, targets) -> (y_true, y_prob)`; default `probs_and_labels`
                  action:str='warn',           # 'warn' (warn and record) or 'stop' (also end the run)
                  every:int=1,                 # Check every `every` epochs
@@ -240,15 +201,72 @@ class NonFiniteGuardCB(Callback):
     order = -5
     def after_loss(self, learn):
         if bool(torch.isfinite(learn.loss.detach()).all()): return
-        ck = next((cb for cb in learn.cbs if isinstance(cb, CheckpointCB)), None)
         where = (f"non-finite loss ({learn.loss.detach().float().cpu().reshape(-1)[0].item()}) at epoch {learn.epoch}, "
                  f"batch {learn.iter} of the {'training' if learn.training else 'validation'} phase, after {learn.step} optimizer steps")
-        if ck is not None and ck.last_path is not None:
-            how = (f"The last good checkpoint is {str(ck.last_path)!r} (epoch {ck.last_epoch}); resume with "
-                   f"learn.fit({learn.epochs}, resume={str(ck.last_path)!r}) after lowering the lr or adding ClipGradCB")
-        elif ck is not None: how = "No checkpoint was written yet (the failure came in the first epoch)"
-        else: how = "No CheckpointCB is attached, so this run cannot be resumed; add CheckpointCB(path) to be able to"
+        last = getattr(learn, 'last_checkpoint', None)
+        if last is not None:
+            how = (f"The last good checkpoint is {str(last[0])!r} (epoch {last[1]}); resume from it with "
+                   f"CheckpointCB(..., resume={str(last[0])!r}) after lowering the lr or adding ClipGradCB")
+        else: how = "No checkpoint was written (none is attached, or the failure came before the first one); add CheckpointCB(path) to be able to resume"
         raise FloatingPointError(f"{where}. The weights hold the last finite update. {how}.")
+
+# %% ../nbs/51_callbacks.ipynb #6058c1e1
+def _generators(dl):
+    "The distinct `torch.Generator`s a loader draws from (its own, its sampler's, its batch sampler's sampler's)"
+    cands = [getattr(dl, 'generator', None), getattr(getattr(dl, 'sampler', None), 'generator', None),
+             getattr(getattr(getattr(dl, 'batch_sampler', None), 'sampler', None), 'generator', None)]
+    res = []
+    for g in cands:
+        if isinstance(g, torch.Generator) and all(g is not h for h in res): res.append(g)
+    return res
+
+def _cb_keys(cbs):
+    "A stable key per stateful callback: its class name, with a suffix for repeats"
+    keys, seen = {}, {}
+    for cb in cbs:
+        if not hasattr(cb, 'state_dict'): continue
+        n = seen[cb.name] = seen.get(cb.name, -1) + 1
+        keys[cb.name if n == 0 else f'{cb.name}_{n}'] = cb
+    return keys
+
+def learner_state(learn:Learner):
+    "Everything needed to continue `learn`'s run after the current epoch, as a dict"
+    st = dict(epoch=learn.epoch, epochs=learn.epochs, step=learn.step, history=list(learn.history),
+              model=learn.model.state_dict(), opt=learn.opt.state_dict(),
+              loss_func=learn.loss_func.state_dict() if isinstance(learn.loss_func, nn.Module) else None,
+              cbs={k: cb.state_dict() for k, cb in _cb_keys(learn.cbs).items()},
+              rng=get_rng_state(),
+              generators=[g.get_state() for g in _generators(learn.dls.train)])
+    return st
+
+def save_checkpoint(learn:Learner, path):  # File to write (parent folders are created)
+    "Write `learner_state(learn)` to `path` atomically"
+    buf = io.BytesIO(); torch.save(learner_state(learn), buf)
+    return atomic_write(path, buf.getvalue())
+
+def load_checkpoint(path):  # A file written by `save_checkpoint`
+    "Read a checkpoint written by `save_checkpoint` (on the CPU)"
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"resume={str(path)!r}: no such checkpoint file")
+    ckpt = torch.load(path, map_location='cpu', weights_only=False)
+    if not isinstance(ckpt, dict) or not {'epoch', 'model', 'opt', 'history'} <= set(ckpt):
+        raise ValueError(f"resume={str(path)!r} is not a checkpoint written by save_checkpoint / CheckpointCB")
+    return ckpt
+
+def restore_state(learn:Learner, ckpt:dict):
+    "Load a `learner_state` dict into `learn`: weights, optimizer, loss and callback states, generators, history"
+    learn.model.load_state_dict(ckpt['model'])
+    if isinstance(learn.loss_func, nn.Module) and ckpt.get('loss_func') is not None: learn.loss_func.load_state_dict(ckpt['loss_func'])
+    learn.opt.load_state_dict(ckpt['opt'])
+    for k, cb in _cb_keys(learn.cbs).items():
+        if k in ckpt['cbs'] and hasattr(cb, 'load_state_dict'): cb.load_state_dict(ckpt['cbs'][k])
+    set_rng_state(ckpt['rng'])
+    gens = _generators(learn.dls.train)
+    if len(gens) != len(ckpt['generators']):
+        warnings.warn("the train loader's generators differ from the checkpointed run's; its shuffling will not continue exactly")
+    else:
+        for g, s in zip(gens, ckpt['generators']): g.set_state(s)
+    learn.history, learn.step, learn.start_epoch = list(ckpt['history']), ckpt['step'], ckpt['epoch'] + 1
 
 # %% ../nbs/51_callbacks.ipynb #a26dea36
 def _atomic_copy(src:Path, dst:Path):
@@ -266,15 +284,22 @@ class CheckpointCB(Callback):
                  every:int=None,              # Also keep `epoch_NNN.pt` every `every` epochs
                  save_best:str='f1',          # History key to track for `best.pt`; None to skip
                  mode:str='auto',             # 'max', 'min' or 'auto' (min for losses and errors)
-                 save_last:bool=True):        # Write `last.pt` every epoch
-        if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
-            raise ValueError(f"every={every!r} is not valid; choose a positive integer or None")
-        self.path, self.every, self.save_best, self.save_last = Path(path), every, save_best, save_last
+                 save_last:bool=True,         # Write `last.pt` every epoch
+                 resume=None):                # A checkpoint (file or loaded dict) to continue from, in `before_fit`
+        self.path, self.every, self.save_best, self.save_last = Path(path), check_int('every', every, 1, none=True), save_best, save_last
         self.mode = resolve_mode(mode, save_best or '')
-        self.best, self.best_epoch, self.last_path, self.last_epoch = None, None, None, None
+        self.resume = load_checkpoint(resume) if isinstance(resume, (str, os.PathLike)) else resume
+        self.best, self.best_epoch = None, None
     def before_fit(self, learn):
         self.path.mkdir(parents=True, exist_ok=True)
-        self.best = self.best_epoch = self.last_path = self.last_epoch = None
+        self.best = self.best_epoch = learn.last_checkpoint = None
+        ck = self.resume
+        if ck is None: return
+        if ck['epoch'] + 1 >= learn.epochs:
+            raise ValueError(f"epochs={learn.epochs} is not valid with that checkpoint: it already holds {ck['epoch'] + 1} epochs; "
+                             f"choose epochs > {ck['epoch'] + 1} to train further")
+        restore_state(learn, ck)
+        learn.epoch_range = range(learn.start_epoch, learn.epochs)
     def state_dict(self): return dict(best=self.best, best_epoch=self.best_epoch)
     def load_state_dict(self, d): self.best, self.best_epoch = d.get('best'), d.get('best_epoch')
     def after_epoch(self, learn):
@@ -288,7 +313,7 @@ class CheckpointCB(Callback):
         buf = io.BytesIO(); torch.save(learner_state(learn), buf)
         first = atomic_write(self.path / files[0], buf.getvalue())
         for f in files[1:]: _atomic_copy(first, self.path / f)
-        if self.save_last: self.last_path, self.last_epoch = self.path / 'last.pt', learn.epoch
+        learn.last_checkpoint = (self.path / files[-1], learn.epoch)
 
 # %% ../nbs/51_callbacks.ipynb #514c8cb5
 class MixedPrecisionCB(Callback):
@@ -310,143 +335,6 @@ class MixedPrecisionCB(Callback):
         self._exit()
         if self.enabled: self.ctx = torch.autocast(self.device_type, dtype=self.dtype); self.ctx.__enter__()
     after_loss = after_cancel_batch = cleanup_fit = _exit
-
-# %% ../nbs/51_callbacks.ipynb #05d98c39
-CSV_FILES = {'epoch_metrics': ['epoch', 'train_loss', 'val_loss', 'lr', 'epoch_time'],
-             'loss_components': ['epoch', 'phase', 'total'],
-             'uncertainty_params': ['epoch'],
-             'probability_stats': ['epoch', 'phase'],
-             'feature_stats': ['epoch', 'feature', 'mean', 'std', 'min', 'max', 'median'],
-             'gradient_stats': ['epoch', 'total_grad_norm']}
-
-def _columns(name, rows):
-    cols = list(CSV_FILES[name])
-    for r in rows: cols += [k for k in r if k not in cols]
-    if name == 'epoch_metrics': cols = [c for c in cols if c not in ('lr', 'epoch_time')] + ['lr', 'epoch_time']
-    return cols
-
-def feature_stats(x:Tensor, names=None):  # Inputs: (..., F) floats (each of the F features), or integer ids (one feature)
-    "Mean, std (ddof=0), min, max and median of each input feature, as a list of dicts"
-    x = x.detach()
-    if not x.is_floating_point() or x.ndim == 1: x, names = x.reshape(-1, 1), names or ['x']
-    x = x.reshape(-1, x.shape[-1]).float()
-    names = list(names) if names is not None else [str(i) for i in range(x.shape[1])]
-    if len(names) != x.shape[1]: raise ValueError(f"feature_names has {len(names)} names but x has {x.shape[1]} features")
-    st = torch.stack([x.mean(0), x.std(0, correction=0), x.amin(0), x.amax(0), x.quantile(0.5, dim=0)], 1).cpu().tolist()
-    return [dict(feature=n, mean=a, std=b, min=c, max=d, median=e) for n, (a, b, c, d, e) in zip(names, st)]
-
-def grad_norms(model:nn.Module, loss_func=None):
-    "Total gradient norm and the norm per top-level parameter prefix (and of the loss's parameters), as a dict"
-    groups = {}
-    for n, p in model.named_parameters():
-        if p.grad is not None: groups.setdefault(f"grad_norm.{n.split('.')[0]}", []).append(p.grad)
-    if isinstance(loss_func, nn.Module):
-        gs = [p.grad for p in loss_func.parameters() if p.grad is not None]
-        if gs: groups['grad_norm.loss_func'] = gs
-    if not groups: return {'total_grad_norm': 0.0}
-    sq = torch.stack([sum(g.detach().float().pow(2).sum() for g in gs) for gs in groups.values()])
-    vals = torch.cat([sq.sum().sqrt()[None], sq.sqrt()]).cpu().tolist()
-    return dict(zip(['total_grad_norm', *groups], vals))
-
-# %% ../nbs/51_callbacks.ipynb #b09a838d
-class CSVLoggerCB(Callback):
-    "Write the six diagnostic CSV files and `metadata.json` to `run_dir`, rewritten atomically every epoch"
-    order = 60
-    def __init__(self, run_dir,                # Folder of the run
-                 config:dict=None,             # Recorded in `metadata.json`
-                 prob_stats_fn=None,           # `(preds, targets) -> dict of floats`, e.g. built on `probability_separation`
-                 feature_every:int=5,          # Feature statistics every N epochs (0 never)
-                 grad_every:int=10,            # Gradient norms every N epochs (0 never)
-                 feature_names=None,           # Names of the input features
-                 train_stats:bool=True):       # Also compute `prob_stats_fn` on the training batches
-        for nm, v in (('feature_every', feature_every), ('grad_every', grad_every)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0: raise ValueError(f"{nm}={v!r} is not valid; choose a non-negative integer (0 = never)")
-        if prob_stats_fn is not None and not callable(prob_stats_fn): raise TypeError("prob_stats_fn must be callable")
-        self.run_dir, self.config, self.prob_stats_fn = Path(run_dir), config or {}, prob_stats_fn
-        self.feature_every, self.grad_every, self.feature_names, self.train_stats = feature_every, grad_every, feature_names, train_stats
-
-    def _due(self, every, learn): return every and learn.epoch % every == 0 and learn.iter == 0
-    def _write(self, name):
-        rows = self.rows[name]
-        atomic_write(self.run_dir / f'{name}.csv', pd.DataFrame(rows, columns=_columns(name, rows)).to_csv(index=False))
-
-    def _applies(self, name, learn):
-        "Whether file `name` means something for this run"
-        if name == 'probability_stats': return self.prob_stats_fn is not None
-        if name == 'uncertainty_params':
-            up = getattr(learn.loss_func, 'uncertainty_params', None)
-            return callable(up) and bool(up())
-        return True
-
-    def before_fit(self, learn):
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.rows = {}
-        self.files = [n for n in CSV_FILES if self._applies(n, learn)]
-        for name in self.files:
-            f = self.run_dir / f'{name}.csv'
-            old = pd.read_csv(f).to_dict('records') if learn.start_epoch > 0 and f.exists() and f.stat().st_size else []
-            self.rows[name] = [r for r in old if r['epoch'] < learn.start_epoch]
-            self._write(name)
-        atomic_write(self.run_dir / 'metadata.json', json.dumps(self.metadata(learn), indent=2, default=str))
-
-    def metadata(self, learn):
-        "What `metadata.json` records"
-        m, dls = learn.model, learn.dls
-        n = lambda dl: len(dl.dataset) if hasattr(getattr(dl, 'dataset', None), '__len__') else None
-        p = next(m.parameters(), None)
-        return dict(config=self.config, model=type(m).__name__, n_params=sum(q.numel() for q in m.parameters()),
-                    n_trainable=sum(q.numel() for q in m.parameters() if q.requires_grad),
-                    loss_func=repr(learn.loss_func) if isinstance(learn.loss_func, nn.Module) else getattr(learn.loss_func, '__name__', repr(learn.loss_func)),
-                    opt_func=getattr(learn.opt_func, '__name__', repr(learn.opt_func)), lr=learn.lr, wd=learn.wd,
-                    epochs=learn.epochs, start_epoch=learn.start_epoch,
-                    dataset_sizes=dict(train=n(dls.train), valid=n(dls.valid)),
-                    batch_size=dict(train=getattr(dls.train, 'batch_size', None), valid=getattr(dls.valid, 'batch_size', None)),
-                    callbacks=[cb.name for cb in learn.cbs], feature_names=self.feature_names,
-                    environment=environment_info(str(p.device) if p is not None else 'cpu'))
-
-    def before_epoch(self, learn):
-        self._comp = {'train': [{}, 0], 'valid': [{}, 0]}
-        self._feat, self._grad, self._train_out = [], None, []
-    def before_batch(self, learn):
-        if learn.training and self._due(self.feature_every, learn):
-            x = learn.batch['x']
-            xs = x.items() if isinstance(x, Mapping) else [(None, x)]
-            for k, v in xs:
-                if isinstance(v, Tensor):
-                    names = self.feature_names if k is None else None
-                    self._feat += [dict(epoch=learn.epoch, **r, **({} if k is None else {'feature': f"{k}.{r['feature']}"}))
-                                   for r in feature_stats(v, names)]
-    def after_loss(self, learn):
-        comps = getattr(learn.loss_func, 'last_components', None)
-        if not comps: return
-        acc, n = self._comp[learn.phase], batch_size(learn.batch['x'])
-        for k, v in flatten_dict(comps).items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool): acc[0][k] = acc[0].get(k, 0.0) + v * n
-        acc[1] += n
-    def after_backward(self, learn):
-        if self._due(self.grad_every, learn): self._grad = dict(epoch=learn.epoch, **grad_norms(learn.model, learn.loss_func))
-    def after_batch(self, learn):
-        if learn.training and self.prob_stats_fn is not None and self.train_stats:
-            self._train_out.append((_detach(learn.preds), _detach(learn.batch['y'])))
-
-    def after_epoch(self, learn):
-        h, e = learn.history[-1], learn.epoch
-        n0 = {k: len(v) for k, v in self.rows.items()}
-        self.rows['epoch_metrics'].append({('epoch_time' if k == 'time' else k): v for k, v in h.items()})
-        for ph, (sums, n) in self._comp.items():
-            self.rows['loss_components'].append(dict(epoch=e, phase=ph, total=h[{'train': 'train_loss', 'valid': 'val_loss'}[ph]],
-                                                     **{k: v / n for k, v in sums.items() if k != 'total'}))
-        if 'uncertainty_params' in self.rows:
-            self.rows['uncertainty_params'].append(dict(epoch=e, **flatten_dict(learn.loss_func.uncertainty_params())))
-        if 'probability_stats' in self.rows:
-            outs = {'train': self._train_out, 'valid': [(learn.val_preds, learn.val_targets)] if learn.val_preds is not None else []}
-            for ph, o in outs.items():
-                if o: self.rows['probability_stats'].append(dict(epoch=e, phase=ph, **flatten_dict(self.prob_stats_fn(*(concat_batches(list(z)) for z in zip(*o))))))
-        self.rows['feature_stats'] += self._feat
-        if self._grad is not None: self.rows['gradient_stats'].append(self._grad)
-        self._train_out = []
-        for name in self.files:
-            if len(self.rows[name]) != n0[name]: self._write(name)    # files without new rows are left as they are
 
 # %% ../nbs/51_callbacks.ipynb #af4f28da
 def _fmt(v):

@@ -6,14 +6,15 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #fdb95201
 from __future__ import annotations
-import os, random, platform, json
+import os, math, random, platform
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DEVICES', 'check_choice', 'set_seed', 'torch_generator', 'get_rng_state', 'set_rng_state', 'available_devices',
-           'get_device', 'environment_info', 'atomic_write']
+__all__ = ['DEVICES', 'check_choice', 'check_num', 'check_int', 'not_for', 'set_seed', 'torch_generator', 'get_rng_state',
+           'set_rng_state', 'available_devices', 'get_device', 'environment_info', 'atomic_write', 'scalar', 'flatten',
+           'jsonable']
 
 # %% ../nbs/00_core.ipynb #2b5ab2b0
 def check_choice(name:str,     # Parameter name, as the user typed it
@@ -25,12 +26,42 @@ def check_choice(name:str,     # Parameter name, as the user typed it
         raise ValueError(f"{name}={value!r} is not valid; choose one of: {', '.join(map(repr, allowed))}")
     return value
 
+# %% ../nbs/00_core.ipynb #0c1fb402
+def _range(lo, hi, lo_open, hi_open):
+    return f"{'(' if lo_open or lo is None else '['}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{')' if hi_open or hi is None else ']'}"
+
+def check_num(name:str,          # Parameter name, as the user typed it
+              value,             # The value given
+              lo=None, hi=None,  # The range's ends; None: unbounded
+              lo_open:bool=False, hi_open:bool=False,  # Exclude an end
+              none:bool=False,   # Also accept None
+              integer:bool=False): # Only integers
+    "Raise `ValueError` naming `name` unless `value` is a finite number (an integer) in the range; return it (as `int` / `float`)"
+    if value is None and none: return None
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    ok = isinstance(value, kinds) and not isinstance(value, (bool, np.bool_)) and (integer or math.isfinite(value))
+    ok = ok and (lo is None or (value > lo if lo_open else value >= lo)) and (hi is None or (value < hi if hi_open else value <= hi))
+    if not ok:
+        raise ValueError(f"{name}={value!r} is not valid; choose {'an integer' if integer else 'a number'} in "
+                         f"{_range(lo, hi, lo_open, hi_open)}" + (" or None" if none else ''))
+    return int(value) if integer else float(value)
+
+def check_int(name:str, value, lo=None, hi=None, none:bool=False):
+    "`check_num` for integers: `value` as an `int` in `[lo, hi]`"
+    return check_num(name, value, lo, hi, none=none, integer=True)
+
+def not_for(name:str,     # The parameter set
+            value,        # Its value
+            what:str,     # What it does not apply to ("loss='ce'")
+            allowed_for): # What it applies to
+    "Raise `ValueError`: `name` was set where it does not apply; say where it does, and to leave it None"
+    raise ValueError(f"{name}={value!r} does not apply to {what}; it applies to: {', '.join(allowed_for)}. Leave {name}=None")
+
 # %% ../nbs/00_core.ipynb #41dedfe3
 def set_seed(seed:int=0,                  # The seed for every generator
              deterministic:bool=False):   # Also ask torch for deterministic algorithms
     "Seed `random`, `numpy` and `torch` (CPU and CUDA) with `seed`"
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed={seed!r} is not valid; choose a non-negative integer")
+    seed = check_int('seed', seed, 0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -101,3 +132,31 @@ def atomic_write(path, text:str|bytes):
         f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
+
+# %% ../nbs/00_core.ipynb #1fe15302
+def scalar(v):
+    "`v` as a plain Python `bool`, `int`, `float` or `str`; None when it is not a scalar (arrays, dicts, several values)"
+    if isinstance(v, torch.Tensor): return v.item() if v.numel() == 1 else None
+    if isinstance(v, np.ndarray): return v.item() if v.size == 1 else None
+    if isinstance(v, (bool, np.bool_)): return bool(v)
+    if isinstance(v, (int, np.integer)): return int(v)
+    if isinstance(v, (float, np.floating)): return float(v)
+    return v if isinstance(v, str) else None
+
+def flatten(d:dict, prefix:str=''):  # A dict, possibly nested
+    "Nested dict of scalars as one flat dict with dotted keys (`'type.raw'`); what is not a scalar is dropped"
+    res = {}
+    for k, v in d.items():
+        if isinstance(v, dict): res.update(flatten(v, f'{prefix}{k}.'))
+        elif (s := scalar(v)) is not None: res[f'{prefix}{k}'] = s
+    return res
+
+def jsonable(v):
+    "`v` as plain JSON values: dicts (string keys), lists, scalars, None; tensors and arrays as lists; anything else its `repr`"
+    if isinstance(v, dict): return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)): return [jsonable(x) for x in v]
+    if isinstance(v, (torch.Tensor, np.ndarray)): return v.tolist()    # a 0-d one gives its Python scalar
+    if isinstance(v, Path): return str(v)
+    if v is None: return None
+    s = scalar(v)
+    return repr(v) if s is None else s

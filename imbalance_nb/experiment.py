@@ -6,31 +6,31 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/experiment.html.md"""
 
 # %% ../nbs/60_experiment.ipynb #0e3a1eeb
 from __future__ import annotations
-import difflib, hashlib, inspect, json, math, os, re, shutil, time, traceback, warnings, itertools
+import difflib, hashlib, inspect, json, os, re, shutil, time, traceback, warnings, itertools
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
 from torch.utils.data import DataLoader
-from .core import check_choice, set_seed, get_device, environment_info, atomic_write, get_rng_state, set_rng_state
-from .tasks.core import Task, TASKS, make_task, task_fingerprint, _load_builtin_tasks
-from .losses import (LOSSES, CLASS_WEIGHT_METHODS, class_weights as _class_weights, SIGMOID_LOSSES, GAMMA_LOSSES,
-                                 ALPHA_LOSSES, SMOOTHING_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES)
-from .metrics import (binary_metrics, multiclass_metrics, best_threshold, tune_logit_adjustment, logit_adjust,
-                                  detect_collapse, next_step, span_metrics, probability_separation, THRESHOLD_METRICS,
-                                  TAU_METRICS, plot_confusion, plot_pr_curve, plot_prob_hist)
-from .models import build_model, task_loss, task_scores, task_probs, SPAN_TASK_LOSSES
-from .learner import Learner, DataLoaders, SAMPLERS, load_checkpoint
+from .core import (check_choice, check_num, check_int, not_for, set_seed, get_device, environment_info, atomic_write,
+                               get_rng_state, set_rng_state, jsonable)
+from .tasks.core import Task, TASKS, make_task, task_fingerprint, load_builtin_tasks
+from .losses import LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES
+from .metrics import plot_confusion, plot_pr_curve, plot_prob_hist
+from .kinds import kind_of, KINDS
+from .data import DataLoaders, SAMPLERS
+from .learner import Learner
 from .callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseGuardCB, CollapseWarning,
-                                    EarlyStoppingCB, CheckpointCB, CSVLoggerCB, NonFiniteGuardCB, ProgressLossCB, ProgressCB,
-                                    MixedPrecisionCB, CSV_FILES, BASE_KEYS)
+                                    EarlyStoppingCB, CheckpointCB, NonFiniteGuardCB, ProgressLossCB, ProgressCB,
+                                    MixedPrecisionCB, BASE_KEYS, load_checkpoint)
+from .diagnostics import CSVLoggerCB, CSV_FILES
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'PRESETS', 'EXPERIMENT_PRESETS', 'SIZE_KNOBS', 'MONITORS', 'TUNE_METRICS', 'RUN_FILES', 'RUN_DIRS',
-           'RUN_ONLY', 'RESUME_SAFE', 'HEADLINE', 'EXECUTORS', 'VIAS', 'unknown_params_message', 'check_params',
-           'baseline_config', 'setup', 'check_config', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
-           'quiet_kernel_interrupt', 'evaluate', 'save_plots', 'RunError', 'run', 'pm_flags', 'explain', 'grid',
-           'sweep_names', 'default_notebook', 'sweep', 'collect']
+__all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS', 'RUN_FILES', 'RUN_DIRS',
+           'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'recipe', 'unknown_params_message', 'check_params',
+           'baseline_config', 'setup', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
+           'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run', 'pm_flags', 'explain', 'grid', 'sweep_names',
+           'default_notebook', 'sweep', 'collect']
 
 # %% ../nbs/60_experiment.ipynb #f9fb7e69
 DEFAULTS = dict(
@@ -43,9 +43,9 @@ DEFAULTS = dict(
     sampler=None,           # None (shuffle) or 'weighted' (class-balanced batches)
     mask=None,              # City tasks: 'answer_only' or 'all' targets; None: the task's default ('answer_only')
     combiner=None,          # Spans tasks: 'fixed', 'normalized', 'uncertainty', 'uncertainty+normalized'; None: 'normalized'
-    epochs=3,               # Training epochs
-    batch_size=64,          # Examples per training batch
-    lr=3e-3,                # Peak learning rate (AdamW, warmup then cosine)
+    epochs=None,            # Training epochs; None: the preset's recipe (`recipe`)
+    batch_size=None,        # Examples per training batch; None: the recipe's
+    lr=None,                # Peak learning rate (AdamW, warmup then cosine); None: the recipe's
     seed=0,                 # Seed of the task, the weights and the shuffling
     device='auto',          # 'auto' (CUDA or MPS when present), 'cpu', 'cuda', 'cuda:N', 'mps'
     preset='quick',         # Size of registered tasks: 'quick' (test-sized) or 'benchmark' (see `EXPERIMENT_PRESETS`)
@@ -55,13 +55,13 @@ DEFAULTS = dict(
     n=None,                 # Rows in all splits: overlap, binary, ordinal
     n_windows=None,         # Windows in all splits: spans
     task_kwargs=None,       # Other arguments of the task builder (threshold, pos_rate, noise, ...), as a dict
-    model_kwargs=None,      # Arguments of the model that the task does not fix (d_model, n_layers, hidden, ...)
-    monitor=None,           # History key for the best checkpoint and early stopping; None: per kind (`MONITORS`)
+    model_kwargs=None,      # Arguments of the model that the task does not fix (d_model, n_layers, hidden, ...); over the recipe's
+    monitor=None,           # History key for the best checkpoint and early stopping; None: the kind's (`Kind.monitor`)
     patience=None,          # Early stopping after this many epochs without improvement; None: off
     clip=1.0,               # Gradient norm clipping; None: off
     warmup=0.1,             # Fraction of steps of linear warmup before the cosine decay
-    wd=0.0,                 # Weight decay
-    tune_metric=None,       # Metric the threshold / tau is tuned for on validation; None: per kind (`TUNE_METRICS`)
+    wd=None,                # Weight decay; None: the recipe's
+    tune_metric=None,       # Metric the threshold / tau is tuned for on validation; None: the kind's (`Kind.tune_metric`)
     baseline=None,          # A loss name (e.g. 'ce'): also train that plain baseline on the same data, seed and schedule
     resume=False,           # Continue the run in `out_dir` from `checkpoints/last.pt`
     overwrite=False,        # Replace a run of another configuration in `out_dir` (its files are removed first)
@@ -71,52 +71,49 @@ DEFAULTS = dict(
 
 # %% ../nbs/60_experiment.ipynb #dd689b0a
 PRESETS = ('quick', 'benchmark')
-EXPERIMENT_PRESETS = {
-    'quick':     {'overlap': dict(n=10000), 'distthres': dict(preset='quick'), 'dist': dict(preset='quick'), 'spans': dict(preset='small'),
-                  'binary': dict(n=891), 'ordinal': dict(n=2000), 'text': dict(n_train=600, n_valid=200, n_test=200)},
-    'benchmark': {'overlap': dict(n=100000), 'distthres': dict(preset='benchmark'), 'dist': dict(preset='benchmark'),
-                  'spans': dict(preset='benchmark'), 'binary': dict(n=8910), 'ordinal': dict(n=100045),
-                  'text': dict(n_train=5000, n_valid=1000, n_test=1000)},
+GENERIC_RECIPE = dict(epochs=3, batch_size=64, lr=3e-3, wd=0.0, model_kwargs=None)
+LM_SIZE = dict(d_model=64, n_layers=2, n_heads=4)
+RECIPES = {  # preset -> task -> {'task': the builder's arguments, 'train': the training recipe (over GENERIC_RECIPE)}
+    'quick': {
+        'overlap':   dict(task=dict(n=10000)),
+        'distthres': dict(task=dict(preset='quick'), train=dict(epochs=5)),
+        'dist':      dict(task=dict(preset='quick'), train=dict(epochs=5)),
+        'spans':     dict(task=dict(preset='small'), train=dict(epochs=3)),
+        'binary':    dict(task=dict(n=891), train=dict(epochs=10)),
+        'ordinal':   dict(task=dict(n=2000), train=dict(epochs=5, batch_size=128)),
+        'text':      dict(task=dict(n_train=600, n_valid=200, n_test=200), train=dict(epochs=5))},
+    'benchmark': {
+        'overlap':   dict(task=dict(n=100000), train=dict(epochs=5, batch_size=256)),
+        'distthres': dict(task=dict(preset='benchmark'), train=dict(epochs=40, lr=1e-3, model_kwargs=LM_SIZE)),
+        'dist':      dict(task=dict(preset='benchmark'), train=dict(epochs=40, lr=1e-3, model_kwargs=LM_SIZE)),
+        'spans':     dict(task=dict(preset='benchmark'), train=dict(epochs=5, lr=2e-3, wd=0.01)),
+        'binary':    dict(task=dict(n=8910), train=dict(epochs=30, wd=0.01)),
+        'ordinal':   dict(task=dict(n=100045), train=dict(epochs=20, batch_size=128, wd=0.01)),
+        'text':      dict(task=dict(n_train=5000, n_valid=1000, n_test=1000), train=dict(epochs=10))},
 }
+RECIPE_KEYS = tuple(GENERIC_RECIPE)
 SIZE_KNOBS = ('n_train', 'n_valid', 'n_test', 'n', 'n_windows')
-MONITORS = {'lm': 'pr_auc', 'binary': 'pr_auc', 'spans': 'pr_auc', 'multiclass': 'macro_f1', 'ordinal': 'qwk',
-            'regression_lm': 'mae'}
-TUNE_METRICS = {'lm': 'f1', 'binary': 'f1', 'spans': 'f1', 'multiclass': 'macro_f1', 'ordinal': 'qwk'}
+
+def recipe(task, preset:str='quick'):  # A registered task's name (or a `Task` object: the generic recipe); a preset
+    "The training recipe of `task` at `preset`: epochs, batch size, lr, weight decay and model size"
+    check_choice('preset', preset, PRESETS)
+    r = RECIPES[preset].get(task, {}) if isinstance(task, str) else {}
+    return {**GENERIC_RECIPE, **r.get('train', {})}
 
 # %% ../nbs/60_experiment.ipynb #85e5cb76
-def _num(name, v, lo=None, hi=None, integer=False, none=False, lo_open=False, hi_open=False):
-    "Check a number (or None when `none`); return it"
-    if v is None and none: return None
-    ok = not isinstance(v, bool) and isinstance(v, (int, np.integer) if integer else (int, float, np.integer, np.floating))
-    ok = ok and (integer or math.isfinite(v))
-    ok = ok and (lo is None or (v > lo if lo_open else v >= lo)) and (hi is None or (v < hi if hi_open else v <= hi))
-    if not ok:
-        rng = f"{'(' if lo_open else '['}{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}{')' if hi_open or hi is None else ']'}"
-        raise ValueError(f"{name}={v!r} is not valid; choose {'an integer' if integer else 'a number'} in {rng}"
-                         + (" or None" if none else ''))
-    return int(v) if integer else v
-
-def _builder_params(name):
-    f = TASKS[name]
-    return inspect.signature(f).parameters
-
-def _not_for(name, value, what, allowed_for):
-    raise ValueError(f"{name}={value!r} does not apply to {what}; it applies to: {', '.join(allowed_for)}. "
-                     f"Leave {name}=None")
+def _builder_params(name): return inspect.signature(TASKS[name]).parameters
 
 def _task_kwargs(cfg):
-    "The builder arguments of a registered task: preset sizes, explicit knobs, mask, task_kwargs, seed"
+    "The builder arguments of a registered task: the preset's sizes, explicit knobs, mask, task_kwargs, seed"
     name = cfg['task']
     ps = _builder_params(name)
-    kw = dict(EXPERIMENT_PRESETS[cfg['preset']].get(name, {}))
+    kw = dict(RECIPES[cfg['preset']].get(name, {}).get('task', {}))
     for k in SIZE_KNOBS:
         if cfg[k] is None: continue
-        if k not in ps:
-            has = [t for t in sorted(TASKS) if k in _builder_params(t)]
-            _not_for(k, cfg[k], f"task={name!r}", [f"task={t!r}" for t in has])
-        kw[k] = _num(k, cfg[k], 1, integer=True)
+        if k not in ps: not_for(k, cfg[k], f"task={name!r}", [f"task={t!r}" for t in sorted(TASKS) if k in _builder_params(t)])
+        kw[k] = check_int(k, cfg[k], 1)
     if cfg['mask'] is not None:
-        if 'mask' not in ps: _not_for('mask', cfg['mask'], f"task={name!r}", [f"task={t!r}" for t in sorted(TASKS) if 'mask' in _builder_params(t)])
+        if 'mask' not in ps: not_for('mask', cfg['mask'], f"task={name!r}", [f"task={t!r}" for t in sorted(TASKS) if 'mask' in _builder_params(t)])
         kw['mask'] = cfg['mask']
     tk = cfg['task_kwargs'] or {}
     if not isinstance(tk, dict): raise ValueError(f"task_kwargs={tk!r} is not valid; choose a dict of {name!r}'s builder arguments or None")
@@ -145,59 +142,6 @@ def check_params(ns:dict,        # A notebook's `globals()`, right after its par
     bad = [k for k, v in ns.items() if not k.startswith('_') and k not in allowed and k not in _IPYTHON_NAMES and isinstance(v, lit)]
     if bad: raise ValueError(unknown_params_message(bad, allowed))
 
-# %% ../nbs/60_experiment.ipynb #35e832a9
-def _check_alpha(alpha, task):
-    "A float `alpha` is the positive class's share, for two classes; otherwise one value per class"
-    lm = task.kind in ('lm', 'regression_lm')
-    n = task.info['vocab_size'] if lm else task.n_classes
-    what = f"task {task.name!r} predicts {n} {'tokens (next-token prediction)' if lm else 'classes'}"
-    if isinstance(alpha, (list, tuple)):
-        if len(alpha) != n: raise ValueError(f"alpha has {len(alpha)} values but {what}: give one per class")
-    elif n != 2:
-        raise ValueError(f"alpha={alpha!r} (one number: the positive class's share) needs 2 classes, but {what}; "
-                         f"pass a list of {n} per-class values, or weight the classes instead: class_weights='balanced' "
-                         "(with loss='focal', or loss='weighted_focal')")
-
-def _loss_kwargs(cfg, task):
-    "Keyword arguments of `task_loss` for the config's loss on `task`, refusing options the loss does not take"
-    loss, kind, kw = cfg['loss'], task.kind, {}
-    if kind == 'spans':
-        check_choice('loss', loss, SPAN_TASK_LOSSES)
-        focal = loss in ('focal', 'sigmoid_focal')
-        for k in ('gamma', 'alpha'):
-            if cfg[k] is not None and not focal: _not_for(k, cfg[k], f"loss={loss!r} on a spans task", ["loss='focal'", "loss='sigmoid_focal'"])
-            if cfg[k] is not None: kw[k] = cfg[k]
-        if cfg['label_smoothing'] is not None: _not_for('label_smoothing', cfg['label_smoothing'], 'spans tasks', [f"task kind {k!r}" for k in ('lm', 'binary', 'multiclass', 'ordinal')])
-        if cfg['class_weights'] is not None:
-            check_choice('class_weights', cfg['class_weights'], CLASS_WEIGHT_METHODS)
-            kw['type_weight'] = _class_weights(task.class_counts, cfg['class_weights'], kind='counts')
-        from imbalance_nb.multitask import COMBINERS
-        kw['combiner'] = check_choice('combiner', cfg['combiner'] or 'normalized', COMBINERS)
-        return kw
-    check_choice('loss', loss, LOSSES)
-    if kind in ('lm', 'regression_lm') and loss in SIGMOID_LOSSES:
-        raise ValueError(f"loss={loss!r} is a sigmoid loss; next-token prediction needs a softmax loss: "
-                         f"{', '.join(k for k in LOSSES if k not in SIGMOID_LOSSES)}")
-    if cfg['combiner'] is not None:
-        _not_for('combiner', cfg['combiner'], f"task kind {kind!r}", ["spans tasks (task='spans')"])
-    for k, losses in (('gamma', GAMMA_LOSSES), ('alpha', ALPHA_LOSSES), ('label_smoothing', SMOOTHING_LOSSES)):
-        if cfg[k] is None: continue
-        if loss not in losses: _not_for(k, cfg[k], f"loss={loss!r}", [f"loss={l!r}" for l in losses])
-        kw[k] = cfg[k]
-    if cfg['alpha'] is not None: _check_alpha(cfg['alpha'], task)
-    cw = cfg['class_weights']
-    if cw is not None:
-        check_choice('class_weights', cw, CLASS_WEIGHT_METHODS)
-        if loss in METHOD_LOSSES: kw['method'] = cw
-        elif loss in WEIGHT_LOSSES:
-            counts = task.class_counts if kind not in ('lm', 'regression_lm') else None
-            if counts is None:
-                from imbalance_nb.models import lm_class_counts
-                counts = lm_class_counts(task)
-            kw['weight'] = _class_weights(counts, cw, kind='counts')
-        else: _not_for('class_weights', cw, f"loss={loss!r}", [f"loss={l!r}" for l in METHOD_LOSSES + WEIGHT_LOSSES])
-    return kw
-
 # %% ../nbs/60_experiment.ipynb #14273cd8
 def _check_out_dir(out_dir):
     "Refuse an `out_dir` that is a file or cannot be written, naming the path"
@@ -215,7 +159,7 @@ def _check_static(config):
     cfg = {**DEFAULTS, **config}
     t = cfg['task']
     if isinstance(t, str):
-        if t not in TASKS: _load_builtin_tasks()
+        if t not in TASKS: load_builtin_tasks()
         check_choice('task', t, sorted(TASKS))
         check_choice('preset', cfg['preset'], PRESETS)
     elif isinstance(t, Task):
@@ -226,25 +170,27 @@ def _check_static(config):
         if not isinstance(cfg[k], str) and not (k == 'baseline' and cfg[k] is None):
             raise ValueError(f"{k}={cfg[k]!r} is not valid; choose one of: {', '.join(map(repr, LOSSES))}" + (' or None' if k == 'baseline' else ''))
     check_choice('sampler', cfg['sampler'], SAMPLERS)
-    cfg['epochs'] = _num('epochs', cfg['epochs'], 1, integer=True)
-    cfg['batch_size'] = _num('batch_size', cfg['batch_size'], 1, integer=True)
-    cfg['seed'] = _num('seed', cfg['seed'], 0, integer=True)
-    _num('lr', cfg['lr'], 0, lo_open=True); _num('wd', cfg['wd'], 0)
-    _num('gamma', cfg['gamma'], 0, none=True); _num('label_smoothing', cfg['label_smoothing'], 0, 1, none=True, hi_open=True)
+    r = recipe(t, cfg['preset'])                     # what the preset's recipe says, for what the config leaves None
+    if cfg['model_kwargs'] is not None and not isinstance(cfg['model_kwargs'], dict):
+        raise ValueError(f"model_kwargs={cfg['model_kwargs']!r} is not valid; choose a dict of model arguments or None")
+    cfg['model_kwargs'] = {**(r['model_kwargs'] or {}), **(cfg['model_kwargs'] or {})} or None
+    cfg.update({k: r[k] for k in ('epochs', 'batch_size', 'lr', 'wd') if cfg[k] is None})
+    cfg['epochs'], cfg['batch_size'] = check_int('epochs', cfg['epochs'], 1), check_int('batch_size', cfg['batch_size'], 1)
+    cfg['seed'] = check_int('seed', cfg['seed'], 0)
+    check_num('lr', cfg['lr'], 0, lo_open=True); check_num('wd', cfg['wd'], 0)
+    check_num('gamma', cfg['gamma'], 0, none=True); check_num('label_smoothing', cfg['label_smoothing'], 0, 1, none=True, hi_open=True)
     a = cfg['alpha']
     if isinstance(a, (list, tuple)):
-        if not a or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 for v in a):
+        if not a or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0 for v in a):
             raise ValueError(f"alpha={list(a)!r} is not valid; choose one non-negative number per class (a class factor)")
-    elif a is not None: _num('alpha', a, 0, 1)
-    _num('clip', cfg['clip'], 0, none=True, lo_open=True); _num('warmup', cfg['warmup'], 0, 1, hi_open=True)
-    _num('patience', cfg['patience'], 1, integer=True, none=True)
+    else: check_num('alpha', a, 0, 1, none=True)
+    check_num('clip', cfg['clip'], 0, none=True, lo_open=True); check_num('warmup', cfg['warmup'], 0, 1, hi_open=True)
+    check_int('patience', cfg['patience'], 1, none=True)
     for k in ('resume', 'overwrite', 'verbose'):
         if not isinstance(cfg[k], bool): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose True or False")
     if cfg['resume'] and cfg['overwrite']: raise ValueError("resume=True and overwrite=True contradict each other: resume continues the run in out_dir, overwrite replaces it; choose one")
     for k in ('monitor', 'tune_metric'):
         if cfg[k] is not None and not isinstance(cfg[k], str): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose a metric name or None")
-    if cfg['model_kwargs'] is not None and not isinstance(cfg['model_kwargs'], dict):
-        raise ValueError(f"model_kwargs={cfg['model_kwargs']!r} is not valid; choose a dict of model arguments or None")
     if cfg['out_dir'] is not None:
         if not isinstance(cfg['out_dir'], (str, os.PathLike)): raise ValueError(f"out_dir={cfg['out_dir']!r} is not valid; choose a folder path or None")
         _check_out_dir(cfg['out_dir'])
@@ -261,19 +207,20 @@ def _setup(config):
     "Check `config` whole and build its task: `(cfg, task, loss_kwargs)`"
     cfg = _check_static(config)
     task = make_task(cfg['task'], **_task_kwargs(cfg)) if isinstance(cfg['task'], str) else cfg['task']
-    kind = task.kind
+    kind = kind_of(task)
     if cfg['sampler'] == 'weighted':
-        if kind == 'regression_lm': raise ValueError(f"sampler='weighted' does not apply to task {task.name!r}: it is a regression task "
-                                                     "(kind 'regression_lm'), with no classes to balance; choose sampler=None")
+        if not kind.samplable: raise ValueError(f"sampler='weighted' does not apply to task {task.name!r}: it is a regression task "
+                                                f"(kind {kind.name!r}), with no classes to balance; choose sampler=None")
         if getattr(task.train, 'labels', None) is None: raise ValueError(f"sampler='weighted' needs class labels, but task {task.name!r} has none; choose sampler=None")
-    lkw = _loss_kwargs(cfg, task)
+    lkw = kind.loss_options(cfg, task)
     if cfg['baseline'] is not None:
-        try: _loss_kwargs(baseline_config(cfg), task)
+        try: kind.loss_options(baseline_config(cfg), task)
         except ValueError as e: raise ValueError(f"baseline={cfg['baseline']!r}: {e}") from None
     if cfg['tune_metric'] is not None:
-        if kind not in TUNE_METRICS: _not_for('tune_metric', cfg['tune_metric'], f"task kind {kind!r} (nothing is tuned)", [f"kind {k!r}" for k in TUNE_METRICS])
-        check_choice('tune_metric', cfg['tune_metric'], THRESHOLD_METRICS if kind in ('lm', 'binary', 'spans') else TAU_METRICS)
-    cfg['monitor'] = cfg['monitor'] or MONITORS[kind]
+        if not kind.tune_metrics: not_for('tune_metric', cfg['tune_metric'], f"task kind {kind.name!r} (nothing is tuned)",
+                                          [f"kind {k!r}" for k, v in KINDS.items() if v.tune_metrics])
+        check_choice('tune_metric', cfg['tune_metric'], kind.tune_metrics)
+    cfg['monitor'] = cfg['monitor'] or kind.monitor
     if cfg['resume']:
         if cfg['out_dir'] is None: raise ValueError("resume=True needs out_dir: the run folder to continue")
         if not (Path(cfg['out_dir']) / 'config.json').is_file():
@@ -281,13 +228,9 @@ def _setup(config):
     return cfg, task, lkw
 
 def setup(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their defaults
-    "Validate `config` whole and build its task: `(cfg, task)`, `cfg` with every default filled in"
+    "Validate `config` whole and build its task: `(cfg, task)`, `cfg` with every default and recipe value filled in"
     cfg, task, _ = _setup(config)
     return cfg, task
-
-def check_config(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their defaults
-    "Validate `config` whole (building its task) and return it with every default filled in"
-    return setup(config)[0]
 
 # %% ../nbs/60_experiment.ipynb #ae43af29
 RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', *(f'{n}.csv' for n in CSV_FILES))
@@ -297,17 +240,7 @@ RESUME_SAFE = RUN_ONLY + ('epochs', 'patience', 'tune_metric')                  
 
 def _now(): return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
-def _jsonable(v):
-    if isinstance(v, Task): return f"Task({v.name!r}, kind={v.kind!r})"
-    if isinstance(v, torch.Tensor): return v.tolist()
-    if isinstance(v, (np.integer, np.floating, np.bool_)): return v.item()
-    if isinstance(v, np.ndarray): return v.tolist()
-    if isinstance(v, Path): return str(v)
-    if isinstance(v, dict): return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)): return [_jsonable(x) for x in v]
-    return v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
-
-def _write_json(path, d): atomic_write(path, json.dumps(_jsonable(d), indent=2, allow_nan=True))
+def _write_json(path, d): atomic_write(path, json.dumps(jsonable(d), indent=2, allow_nan=True))
 def _read_json(path):
     p = Path(path)
     return json.loads(p.read_text()) if p.is_file() else None
@@ -336,7 +269,7 @@ def run_name(config:dict):  # Parameters of one run (a partial config is fine: m
 def _identity(record, safe):
     "What a run trains, as JSON values: its record without the keys in `safe` and without the timestamps"
     skip = set(safe) | {'started', 'environment', 'out_dir'}
-    return json.loads(json.dumps(_jsonable({k: v for k, v in record.items() if k not in skip})))
+    return json.loads(json.dumps(jsonable({k: v for k, v in record.items() if k not in skip})))
 
 def _differences(saved, record, safe):
     "`key: saved there, new here` for each parameter that differs (or, when none does, each fact about the task or model)"
@@ -402,81 +335,11 @@ def quiet_kernel_interrupt():
     kernel.log.addFilter(lambda r: 'KeyboardInterrupt caught in kernel' not in r.getMessage())
     return True
 
-# %% ../nbs/60_experiment.ipynb #e5048b23
-def _flat(d, prefix='', suffix=''):
-    "Scalar entries of a metrics dict; `n` becomes `n_scored` and `threshold` is dropped (reported separately)"
-    res = {}
-    for k, v in d.items():
-        if k == 'threshold': continue
-        if isinstance(v, (bool, np.bool_)): v = bool(v)
-        elif isinstance(v, (int, np.integer)): v = int(v)
-        elif isinstance(v, (float, np.floating)): v = float(v)
-        else: continue
-        res[f"{prefix}{'n_scored' if k == 'n' else k}{suffix}"] = v
-    return res
-
-def evaluate(task:Task,        # The task
-             valid:tuple,      # `(preds, targets)` on the validation split
-             test:tuple,       # `(preds, targets)` on the test split
-             tune_metric=None, # What the rule is tuned for; None: `TUNE_METRICS[task.kind]`
-             tried:dict=None): # The run's parameters, so that `next_step` does not repeat them
-    "Test metrics with the default decision rule and with the one tuned on validation, the next step, and what the plots need"
-    kind = task.kind
-    verdict = lambda y, p, **kw: detect_collapse(y, p, tried=tried, kind=kind, **kw)
-    metric = tune_metric or TUNE_METRICS.get(kind)
-    (pv, yv), (pt, yt) = valid, test
-    out, plot = {}, {}
-    if kind in ('lm', 'binary', 'spans'):
-        lv, sv = task_probs(task, pv, yv); lt, st = task_probs(task, pt, yt)
-        if kind == 'binary': sv, st = sv[:, 1], st[:, 1]
-        th = best_threshold(lv.reshape(-1), sv.reshape(-1), metric=metric).threshold
-        v = {}
-        for sfx, t in (('', 0.5), ('_tuned', th)):
-            m = span_metrics(lt, st, t) if kind == 'spans' else binary_metrics(lt, st, threshold=t)
-            if kind == 'spans':
-                m = {**m, **_flat(binary_metrics(lt.reshape(-1), st.reshape(-1), threshold=t), 'step_')}
-                m.update(probability_separation(st, lt) if not sfx else {})
-            out.update(_flat(m, suffix=sfx))
-            v[sfx] = verdict(lt, st, threshold=t)
-            out['collapse' + sfx] = v[sfx].kind
-        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"threshold {th:.3f}", kind=kind)
-        if kind == 'spans':
-            out.update({k: v for k, v in _flat(task_scores(task)(pt, yt)).items() if k.startswith(('type_', 'ptr_', 'countdown'))})
-        out['tuned_threshold'] = th
-        plot = dict(y=lt.reshape(-1), score=st.reshape(-1), pred=(st.reshape(-1) >= 0.5).long(),
-                    pred_tuned=(st.reshape(-1) >= th).long(), names=task.class_names if kind != 'spans' else ['out', 'in'])
-    elif kind in ('multiclass', 'ordinal'):
-        lv, prv = task_probs(task, pv, yv); lt, prt = task_probs(task, pt, yt)
-        counts = task.class_counts
-        tau = tune_logit_adjustment(lv, prv.clamp_min(1e-12).log(), counts, metric=metric).tau
-        adj = logit_adjust(prt.clamp_min(1e-12).log(), counts, tau).softmax(-1)
-        v = {}
-        for sfx, p in (('', prt), ('_tuned', adj)):
-            mm = multiclass_metrics(lt, p, n_classes=task.n_classes)
-            out.update(_flat(mm, suffix=sfx))
-            pc = mm['per_class']                 # per class: F1 and recall, and the worst class's F1
-            out.update({f'{m}_class{k}{sfx}': float(pc.loc[k, m]) for k in pc.index for m in ('f1', 'recall')})
-            out['min_class_f1' + sfx] = float(pc['f1'].min())
-            v[sfx] = verdict(lt, p)
-            out['collapse' + sfx] = v[sfx].kind
-        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"logit adjustment tau={tau:g}", kind=kind)
-        out['tuned_tau'] = tau
-        plot = dict(y=lt, probs=prt, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)
-    elif kind == 'regression_lm':
-        out.update(_flat(task_scores(task)(pt, yt)))
-        lt, prt = task_probs(task, pt, yt)
-        v = verdict(lt, prt)
-        out['collapse'], step = v.kind, v.fix
-        plot = dict(y=lt, probs=prt, pred=prt.argmax(-1), names=[str(i) for i in range(prt.shape[-1])])
-    else: raise ValueError(f"evaluate: task kind {kind!r} is not supported")
-    out.update(next_step=step.text, next_step_params=step.params)
-    return out, plot
-
 # %% ../nbs/60_experiment.ipynb #7dd9825a
 def save_plots(plot:dict,    # The second value of `evaluate`
                folder):      # Where the PNGs go (created)
     "Confusion matrices (default and tuned rule), PR curve (two-class kinds) and probability histograms as PNGs"
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     figs = {'confusion': plot_confusion(plot['y'], plot['pred'], plot['names'])}
     if 'pred_tuned' in plot: figs['confusion_tuned'] = plot_confusion(plot['y'], plot['pred_tuned'], plot['names'])
@@ -490,26 +353,14 @@ def save_plots(plot:dict,    # The second value of `evaluate`
 class RunError(RuntimeError):
     "A run failed after it started writing its folder; the message says what was kept and how to resume"
 
-def _prob_stats_fn(task):
-    "Per-epoch probability statistics for `CSVLoggerCB`: separation of the positive (or true) class; None for regression"
-    if task.kind == 'regression_lm': return None
-    names = ('in_span', 'out_span') if task.kind == 'spans' else ('pos', 'neg')
-    def f(preds, y):
-        lab, p = task_probs(task, preds, y)
-        if p.shape != lab.shape:
-            if p.shape[-1] == 2: p = p[..., 1]
-            else:
-                pt = p.gather(-1, lab.long().clamp_min(0)[..., None])[..., 0]
-                return dict(true_class_mean=float(pt.mean()), true_class_std=float(pt.std()),
-                            **{f'pred_rate_{c}': float((p.argmax(-1) == c).float().mean()) for c in range(p.shape[-1])})
-        return probability_separation(p, lab, names=names)
-    return f
-
-def _callbacks(cfg, task, run_dir, device, collapse_fn):
-    cbs = [DeviceCB(device), MetricsCB(task_scores(task)), LRScheduleCB(cfg['warmup'], 'cosine'), NonFiniteGuardCB(),
-           CollapseGuardCB(collapse_fn, action='warn', tried=cfg, kind=task.kind),
-           CheckpointCB(run_dir / 'checkpoints', save_best=cfg['monitor']),
-           CSVLoggerCB(run_dir, config=_jsonable(cfg), prob_stats_fn=_prob_stats_fn(task), feature_every=1, grad_every=1,
+def _callbacks(cfg, task, run_dir, device, resume=None):
+    "The callbacks of a run: what every run needs, and what its configuration asks for"
+    kind = kind_of(task)
+    ps = (lambda p, y: kind.prob_stats(task, p, y)) if kind.prob_stats is not None else None
+    cbs = [DeviceCB(device), MetricsCB(lambda p, y: kind.scores(task, p, y)), LRScheduleCB(cfg['warmup'], 'cosine'), NonFiniteGuardCB(),
+           CollapseGuardCB(lambda p, y: kind.probs(task, p, y), action='warn', tried=cfg, kind=kind.name),
+           CheckpointCB(run_dir / 'checkpoints', save_best=cfg['monitor'], resume=resume),
+           CSVLoggerCB(run_dir, config=jsonable(cfg), prob_stats_fn=ps, feature_every=1, grad_every=1,
                        feature_names=task.info.get('feature_names'), train_stats=False)]
     if cfg['clip'] is not None: cbs.append(ClipGradCB(cfg['clip']))
     if cfg['patience'] is not None: cbs.append(EarlyStoppingCB(cfg['monitor'], patience=cfg['patience']))
@@ -533,7 +384,7 @@ def _probe(cfg, task, model):
             warnings.simplefilter('ignore')
             try: preds = model(b['x'])
             except Exception as e: raise ValueError(f"the model failed on one validation batch of task {task.name!r}: {type(e).__name__}: {e}") from None
-            keys = [k for k, v in task_scores(task)(preds, b['y']).items() if isinstance(v, (int, float))]
+            keys = [k for k, v in kind_of(task).scores(task, preds, b['y']).items() if isinstance(v, (int, float))]
     finally: model.train(was); set_rng_state(state)
     allowed = [k for k in BASE_KEYS if k != 'epoch'] + keys
     if cfg['monitor'] not in allowed:
@@ -568,14 +419,15 @@ def _baseline(cfg, task, run_dir):
     if done is not None: return {k: v for k, v in done.items() if k != 'history'}
     if cfg['verbose']: print(f"baseline: loss={bcfg['loss']!r}, no class weights, no sampler -> {bdir}")
     bcfg.update(out_dir=str(bdir), resume=cfg['resume'] and (bdir / 'checkpoints' / 'last.pt').is_file(), overwrite=False)
-    return _run(bcfg, task, _loss_kwargs(bcfg, task), bdir)
+    return _run(bcfg, task, kind_of(task).loss_options(bcfg, task), bdir)
 
+# %% ../nbs/60_experiment.ipynb #8db6cd67
 def _run(cfg, task, lkw, run_dir, cbs=()):
     "`run` after `_setup`: check the model and the folder, train the baseline and the run, evaluate, write"
-    device = get_device(cfg['device'])
+    device, kind = get_device(cfg['device']), kind_of(task)
     set_seed(cfg['seed'])
-    model = build_model(task, **(cfg['model_kwargs'] or {}))
-    loss_func = task_loss(task, cfg['loss'], **lkw)
+    model = kind.model(task, **(cfg['model_kwargs'] or {}))
+    loss_func = kind.loss(task, cfg['loss'], **lkw)
     dls = DataLoaders.from_task(task, cfg['batch_size'], sampler=cfg['sampler'], seed=cfg['seed'], pin_memory=device.type == 'cuda')
     _probe(cfg, task, model)
     record = _record(cfg, task, device, model)
@@ -589,15 +441,16 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
         base = _baseline(cfg, task, run_dir) if cfg['baseline'] is not None else None
         set_rng_state(rng)
         if cfg['verbose'] and cfg['baseline'] is not None: print(f"{'this run is the baseline' if base is None else 'this run'}: loss={cfg['loss']!r} -> {run_dir}")
-        collapse_fn = lambda p, y: task_probs(task, p, y)
-        learn = Learner(model, dls, loss_func, lr=cfg['lr'], wd=cfg['wd'], cbs=_callbacks(cfg, task, run_dir, device, collapse_fn) + list(cbs))
         last = run_dir / 'checkpoints' / 'last.pt'
-        stage = 'training'
         ck = load_checkpoint(last) if cfg['resume'] and last.is_file() else None
+        done = ck is not None and ck['epoch'] + 1 >= cfg['epochs']          # trained already: evaluate again
+        learn = Learner(model, dls, loss_func, lr=cfg['lr'], wd=cfg['wd'],
+                        cbs=_callbacks(cfg, task, run_dir, device, resume=None if done else ck) + list(cbs))
+        stage = 'training'
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', CollapseWarning)     # the verdicts are in the history and the CSVs
-            if ck is not None and ck['epoch'] + 1 >= cfg['epochs']: learn.history = list(ck['history'])   # trained: evaluate again
-            else: learn.fit(cfg['epochs'], resume=last if ck is not None else None)
+            if done: learn.history = list(ck['history'])
+            else: learn.fit(cfg['epochs'])
         stage = 'evaluation'
         best = run_dir / 'checkpoints' / 'best.pt'
         best_ck = load_checkpoint(best) if best.is_file() else None
@@ -605,7 +458,8 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
         bs = 2 * cfg['batch_size']
         valid = learn.get_preds(_loader(task, 'valid', bs, device))
         test = learn.get_preds(_loader(task, 'test', bs, device))
-        metrics, plot = evaluate(task, valid, test, cfg['tune_metric'], tried=cfg)
+        metrics, plot = kind.evaluate(task, kind.probs(task, *valid), kind.probs(task, *test), cfg['tune_metric'], tried=cfg)
+        metrics.update(kind.test_extras(task, *test))
         hist = learn.history
         metrics.update(best_epoch=None if best_ck is None else int(best_ck['epoch']), epochs_run=len(hist), monitor=cfg['monitor'],
                        best_valid=None if best_ck is None else best_ck['history'][-1].get(cfg['monitor']),
@@ -626,6 +480,7 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
                                               wall_s=time.perf_counter() - t0, resumed=cfg['resume']))
     return metrics
 
+# %% ../nbs/60_experiment.ipynb #c284e0ea
 def run(config:dict=None,   # Parameters (see `DEFAULTS`); missing keys take their defaults
         cbs=None,           # Extra callbacks for this run's `Learner` (not the baseline's)
         **kwargs):          # Parameters as keywords (they win over `config`)
@@ -640,8 +495,6 @@ def run(config:dict=None,   # Parameters (see `DEFAULTS`); missing keys take the
     return _run(cfg, task, lkw, run_dir, cbs=list(cbs or []))
 
 # %% ../nbs/60_experiment.ipynb #c1a0f008
-HEADLINE = {'binary': 'f1', 'lm': 'f1', 'spans': 'f1@0.5', 'multiclass': 'min_class_f1', 'ordinal': 'min_class_f1',
-            'regression_lm': 'mae'}
 _VERDICTS = {'majority': 'a class has recall 0 at the default rule',
              'prior': 'the probabilities carry nothing beyond the class rates', 'healthy': 'every class is predicted'}
 
@@ -656,9 +509,9 @@ def pm_flags(params:dict):  # `run` parameters, e.g. `next_step_params`
 
 def explain(metrics:dict,   # What `run` returned (or `metrics.json`)
             config:dict,    # The run's configuration (`config.json`, or `setup`'s `cfg`)
-            kind:str):      # The task kind
+            kind:str):      # The task kind (its `headline` metric is the one named)
     "The run against its baseline in words: the verdicts, the tuned rule, and the next step"
-    h = HEADLINE[kind]
+    h = KINDS[kind].headline
     name = h.replace('min_class_f1', "the worst class's F1").replace('f1@0.5', 'span F1').replace('f1', 'minority F1')
     fmt = lambda m: f"{name} {m.get(h, float('nan')):.3f}, verdict `{m.get('collapse')}` ({_VERDICTS.get(m.get('collapse'), '')})"
     out, loss, b = [], config['loss'], metrics.get('baseline')
@@ -747,7 +600,7 @@ def sweep(configs:list,                # Config dicts (see `grid`)
             raise ValueError(f"notebook={str(notebook) if notebook else None!r}: no train.ipynb found; pass notebook='path/to/train.ipynb'")
         bad = [i for i, c in enumerate(configs) if isinstance(c.get('task'), Task)]
         if bad: raise ValueError(f"configs {bad} hold Task objects, which papermill cannot pass to a notebook; use via='run'")
-    _num('n_workers', n_workers, 1, integer=True, none=True); _num('threads', threads, 1, integer=True, none=True)
+    check_int('n_workers', n_workers, 1, none=True); check_int('threads', threads, 1, none=True)
     runs_dir = Path(runs_dir).absolute(); runs_dir.mkdir(parents=True, exist_ok=True)
     names = sweep_names(configs)
     args = [(c, runs_dir / n, via, notebook, threads, kernel) for c, n in zip(configs, names)]

@@ -6,23 +6,18 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/learner.html.md"""
 
 # %% ../nbs/50_learner.ipynb #505fe830
 from __future__ import annotations
-import io, time, warnings
+import math, time
 from collections.abc import Mapping
-from functools import partial
 from operator import attrgetter
-from pathlib import Path
-import numpy as np
 import torch
-from torch import nn, Tensor
-from torch.utils.data import DataLoader
+from torch import nn
 from fastcore.basics import patch
-from .core import check_choice, atomic_write, torch_generator, get_rng_state, set_rng_state
-from .sampling import weighted_sampler
+from .core import check_num, check_int
+from .data import detach, concat_batches, batch_size, n_batches
 
 # %% auto #0
-__all__ = ['EVENTS', 'SAMPLERS', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback', 'run_cbs',
-           'to_device', 'concat_batches', 'batch_size', 'param_groups', 'DataLoaders', 'Learner', 'learner_state',
-           'save_checkpoint', 'load_checkpoint', 'restore_state']
+__all__ = ['EVENTS', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback', 'run_cbs', 'param_groups',
+           'Learner', 'Recorder']
 
 # %% ../nbs/50_learner.ipynb #bca07319
 class CancelBatchException(Exception):
@@ -62,43 +57,6 @@ def _check_cbs(cbs, name='cbs'):
         if not hasattr(cb, 'order'): raise TypeError(f"{name}[{i}] ({type(cb).__name__}) is not a Callback: it has no `order`")
     return cbs
 
-# %% ../nbs/50_learner.ipynb #73badb33
-def to_device(b,                      # A tensor, or a dict / list / tuple of them (other objects pass through)
-              device,                 # Target device
-              non_blocking:bool=False):  # Asynchronous copy (pinned host memory to CUDA)
-    "Move every tensor in `b` to `device`, keeping the structure"
-    if isinstance(b, Tensor): return b.to(device, non_blocking=non_blocking)
-    if isinstance(b, Mapping): return {k: to_device(v, device, non_blocking) for k, v in b.items()}
-    if isinstance(b, (list, tuple)): return type(b)(to_device(v, device, non_blocking) for v in b)
-    return b
-
-def _detach(b):
-    if isinstance(b, Tensor): return b.detach()
-    if isinstance(b, Mapping): return {k: _detach(v) for k, v in b.items()}
-    if isinstance(b, (list, tuple)): return type(b)(_detach(v) for v in b)
-    return b
-
-def concat_batches(items:list):  # Per-batch outputs: tensors, or dicts / tuples of them, all with the same structure
-    "Concatenate per-batch outputs along the first axis, on the CPU; half-precision floats become float32"
-    if not items: return None
-    o = items[0]
-    if isinstance(o, Tensor):
-        t = torch.cat([v.reshape(1) if v.ndim == 0 else v for v in items]).cpu()
-        return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
-    if isinstance(o, Mapping): return {k: concat_batches([v[k] for v in items]) for k in o}
-    if isinstance(o, (list, tuple)) and o and isinstance(o[0], (Tensor, Mapping)):
-        return type(o)(concat_batches(list(z)) for z in zip(*items))
-    return [v for b in items for v in (b if isinstance(b, (list, tuple)) else [b])]
-
-def batch_size(x):  # A batch's inputs: a tensor or a dict / list of them
-    "Number of examples in `x`: the first axis of its first tensor"
-    if isinstance(x, Tensor): return x.shape[0] if x.ndim else 1
-    vals = x.values() if isinstance(x, Mapping) else x if isinstance(x, (list, tuple)) else []
-    for v in vals:
-        n = batch_size(v)
-        if n is not None: return n
-    return None
-
 # %% ../nbs/50_learner.ipynb #c041daba
 def param_groups(model:nn.Module,   # The model; may define `param_groups()` returning torch-style group dicts
                  loss_func=None):   # The loss; its trainable parameters (if an `nn.Module`) get a group without weight decay
@@ -119,45 +77,6 @@ def param_groups(model:nn.Module,   # The model; may define `param_groups()` ret
         if lp: groups.append({'params': lp, 'weight_decay': 0.0})
     return [g for g in groups if g['params']]
 
-# %% ../nbs/50_learner.ipynb #35d0fa1b
-SAMPLERS = (None, 'weighted')
-
-def _n_batches(dl):
-    try: return len(dl)
-    except TypeError: return None
-
-class DataLoaders:
-    "A `train` and a `valid` `DataLoader`"
-    def __init__(self, train, valid): self.train, self.valid = train, valid
-
-    @classmethod
-    def from_task(cls, task,                  # A `Task` (its `train` and `valid` datasets are used)
-                  batch_size:int=64,          # Examples per batch
-                  sampler:str=None,           # None (shuffle) or 'weighted' (`weighted_sampler` on `task.train.labels`)
-                  seed:int=0,                 # Seed of the loaders' generators
-                  collate_fn=None,            # Default: `task.collate_fn`
-                  valid_batch_size:int=None,  # Default: 2 * `batch_size`
-                  num_workers:int=0,          # Worker processes
-                  pin_memory:bool=False):     # Pinned host memory (faster copies to CUDA)
-        "Loaders for `task`: the train one shuffles (or re-balances) with a generator seeded by `seed`"
-        check_choice('sampler', sampler, SAMPLERS)
-        for nm, v in (('batch_size', batch_size), ('valid_batch_size', valid_batch_size or 1)):
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"{nm}={v!r} is not valid; choose a positive integer")
-        if not isinstance(seed, int) or seed < 0: raise ValueError(f"seed={seed!r} is not valid; choose a non-negative integer")
-        collate_fn = collate_fn or getattr(task, 'collate_fn', None)
-        g, kw = torch_generator(seed), dict(collate_fn=collate_fn, num_workers=num_workers, pin_memory=pin_memory)
-        if sampler == 'weighted':
-            labels = getattr(task.train, 'labels', None)
-            if labels is None: raise ValueError("sampler='weighted' needs class labels, but task.train has no `labels`; use sampler=None")
-            train = DataLoader(task.train, batch_size, sampler=weighted_sampler(labels, generator=g), generator=g, **kw)
-        else: train = DataLoader(task.train, batch_size, shuffle=True, generator=g, **kw)
-        valid = DataLoader(task.valid, valid_batch_size or 2 * batch_size, shuffle=False, generator=torch_generator(seed + 1), **kw)
-        return cls(train, valid)
-
-    def __repr__(self):
-        f = lambda dl: f"{_n_batches(dl)} batches of {getattr(dl, 'batch_size', '?')}"
-        return f"DataLoaders(train: {f(self.train)}, valid: {f(self.valid)})"
-
 # %% ../nbs/50_learner.ipynb #8acf5037
 def _check_batch(b):
     if not isinstance(b, Mapping) or 'x' not in b or 'y' not in b:
@@ -171,19 +90,18 @@ class Learner:
                  loss_func,                    # `loss_func(preds, batch['y'])` gives a scalar tensor
                  opt_func=torch.optim.AdamW,   # Called as `opt_func(param_groups, lr=lr, weight_decay=wd)`
                  lr:float=1e-3,                # Learning rate (groups may set their own)
-                 cbs=None,                     # Callbacks for every `fit`
+                 cbs=None,                     # Callbacks for every `fit` (a `Recorder` is added when none is given)
                  wd:float=0.0):                # Weight decay (loss parameters never get any)
         if not isinstance(model, nn.Module): raise TypeError(f"model must be a torch nn.Module; got {type(model).__name__}")
         if not (hasattr(dls, 'train') and hasattr(dls, 'valid')): raise TypeError(f"dls must have `train` and `valid` loaders (see DataLoaders); got {type(dls).__name__}")
         for nm, f in (('loss_func', loss_func), ('opt_func', opt_func)):
             if not callable(f): raise TypeError(f"{nm} must be callable; got {type(f).__name__}")
-        for nm, v, lo in (('lr', lr, 0), ('wd', wd, 0)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= lo or not np.isfinite(v):
-                raise ValueError(f"{nm}={v!r} is not valid; choose a finite number >= {lo}")
-        self.model, self.dls, self.loss_func, self.opt_func, self.lr, self.wd = model, dls, loss_func, opt_func, lr, wd
+        self.model, self.dls, self.loss_func, self.opt_func = model, dls, loss_func, opt_func
+        self.lr, self.wd = check_num('lr', lr, 0), check_num('wd', wd, 0)
         self.cbs = _check_cbs(cbs)
+        if not any(isinstance(cb, Recorder) for cb in self.cbs): self.cbs.append(Recorder())
         self.opt, self.history, self.epoch, self.epochs, self.step, self.progress = None, [], 0, 0, 0, 0.0
-        self.training, self.phase, self.start_epoch, self.val_preds, self.val_targets = False, None, 0, None, None
+        self.training, self.phase, self.start_epoch, self.val_preds, self.val_targets, self.gather = False, None, 0, None, None, False
 
     def __call__(self, event): run_cbs(self.cbs, event, self)
     def __repr__(self):
@@ -201,74 +119,50 @@ def _with_events(self:Learner, name, f, exc=()):
 def _one_batch(self:Learner):
     self.preds = self.model(self.batch['x']); self('after_pred')
     self.loss = self.loss_func(self.preds, self.batch['y']); self('after_loss')
-    if self.training:
-        self.loss.backward(); self('after_backward')
-        self.opt.step(); self.step += 1; self('after_step')
-        self.opt.zero_grad(set_to_none=True)
-    n = batch_size(self.batch['x'])
-    self._loss_sum, self._n = self._loss_sum + self.loss.detach().float() * n, self._n + n
-    if not self.training: self._outs.append((_detach(self.preds), _detach(self.batch['y'])))
+    if not self.training: return
+    self.loss.backward(); self('after_backward')
+    self.opt.step(); self.step += 1; self('after_step')
+    self.opt.zero_grad(set_to_none=True)
 
 @patch
 def _all_batches(self:Learner):
-    self._loss_sum, self._n, self._outs = 0., 0, []
     with torch.set_grad_enabled(self.training):
         for self.iter, self.batch in enumerate(self.dl):
             _check_batch(self.batch)
             if self.training and self.n_iter: self.progress = (self.epoch + self.iter / self.n_iter) / self.epochs
             self._with_events('batch', self._one_batch, CancelBatchException)
-    self.phase_loss = float(self._loss_sum / self._n) if self._n else float('nan')
-    if not self.training:
-        self.val_preds, self.val_targets = (concat_batches(list(z)) for z in zip(*self._outs)) if self._outs else (None, None)
-        self._outs = []
 
 @patch
 def _phase(self:Learner, training:bool, dl):
-    self.training, self.phase, self.dl, self.n_iter = training, 'train' if training else 'valid', dl, _n_batches(dl)
+    self.training, self.phase, self.dl, self.n_iter = training, 'train' if training else 'valid', dl, n_batches(dl)
     for m in (self.model, self.loss_func):
         if isinstance(m, nn.Module): m.train(training)
     try: self._with_events('train' if training else 'validate', self._all_batches)
     finally: self.phase = None
-    return self.phase_loss
 
 @patch
 def _one_epoch(self:Learner):
-    t0 = time.perf_counter()
-    train_loss = self._phase(True, self.dls.train)
-    val_loss = self._phase(False, self.dls.valid)
-    self.history.append(dict(epoch=self.epoch, train_loss=train_loss, val_loss=val_loss,
-                             lr=self.opt.param_groups[0]['lr'], time=time.perf_counter() - t0))
+    self._phase(True, self.dls.train)
+    self._phase(False, self.dls.valid)
 
 @patch
-def _fit(self:Learner, ckpt=None):
-    if ckpt is not None: restore_state(self, ckpt)
+def _fit(self:Learner):
     for self.epoch in self.epoch_range:
         self.progress = self.epoch / self.epochs
         self._with_events('epoch', self._one_epoch, CancelEpochException)
 
 # %% ../nbs/50_learner.ipynb #2b515196
-def _check_epochs(epochs):
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs={epochs!r} is not valid; choose a positive integer")
-    return int(epochs)
-
 @patch
-def fit(self:Learner, epochs:int,   # Total epochs of the run (with `resume`: including those already done)
-        cbs=None,                   # Extra callbacks for this call only
-        resume=None):               # Path of a checkpoint to continue from (see `save_checkpoint`)
-    "Train for `epochs` epochs, or continue a checkpointed run up to `epochs`"
-    epochs, cbs = _check_epochs(epochs), _check_cbs(cbs)
-    ckpt = load_checkpoint(resume) if resume is not None else None
-    if ckpt is not None and ckpt['epoch'] + 1 >= epochs:
-        raise ValueError(f"epochs={epochs} is not valid with resume={str(resume)!r}: that checkpoint already holds "
-                         f"{ckpt['epoch'] + 1} epochs; choose epochs > {ckpt['epoch'] + 1} to train further")
+def fit(self:Learner, epochs:int,   # Epochs of the run (a resumed run: in all, those already done included)
+        cbs=None):                  # Extra callbacks for this call only
+    "Train for `epochs` epochs"
+    epochs, cbs = check_int('epochs', epochs, 1), _check_cbs(cbs)
     self.cbs += cbs
     try:
         self.epochs, self.step, self.history, self.start_epoch = epochs, 0, [], 0
-        if ckpt is not None: self.history, self.step, self.start_epoch = list(ckpt['history']), ckpt['step'], ckpt['epoch'] + 1
-        self.epoch_range = range(self.start_epoch, epochs)   # callbacks may wrap it (a progress bar)
+        self.epoch_range = range(0, epochs)
         self.opt = self.opt_func(param_groups(self.model, self.loss_func), lr=self.lr, weight_decay=self.wd)
-        self._with_events('fit', partial(self._fit, ckpt), CancelFitException)
+        self._with_events('fit', self._fit, CancelFitException)
     finally:
         self('cleanup_fit')
         for cb in cbs: self.cbs.remove(cb)
@@ -277,63 +171,32 @@ def fit(self:Learner, epochs:int,   # Total epochs of the run (with `resume`: in
 @patch
 def get_preds(self:Learner, dl=None):  # A loader of `{'x', 'y'}` batches; default `dls.valid`
     "Predictions and targets over `dl` (validation mode, no gradients), concatenated on the CPU"
-    dl = self.dls.valid if dl is None else dl
-    self._phase(False, dl)
+    self.gather = True
+    try: self._phase(False, self.dls.valid if dl is None else dl)
+    finally: self.gather = False
     return self.val_preds, self.val_targets
 
 # %% ../nbs/50_learner.ipynb #a8f121a5
-def _generators(dl):
-    "The distinct `torch.Generator`s a loader draws from (its own, its sampler's, its batch sampler's sampler's)"
-    cands = [getattr(dl, 'generator', None), getattr(getattr(dl, 'sampler', None), 'generator', None),
-             getattr(getattr(getattr(dl, 'batch_sampler', None), 'sampler', None), 'generator', None)]
-    res = []
-    for g in cands:
-        if isinstance(g, torch.Generator) and all(g is not h for h in res): res.append(g)
-    return res
-
-def _cb_keys(cbs):
-    "A stable key per stateful callback: its class name, with a suffix for repeats"
-    keys, seen = {}, {}
-    for cb in cbs:
-        if not hasattr(cb, 'state_dict'): continue
-        n = seen[cb.name] = seen.get(cb.name, -1) + 1
-        keys[cb.name if n == 0 else f'{cb.name}_{n}'] = cb
-    return keys
-
-def learner_state(learn:Learner):
-    "Everything needed to continue `learn`'s run after the current epoch, as a dict"
-    st = dict(epoch=learn.epoch, epochs=learn.epochs, step=learn.step, history=list(learn.history),
-              model=learn.model.state_dict(), opt=learn.opt.state_dict(),
-              loss_func=learn.loss_func.state_dict() if isinstance(learn.loss_func, nn.Module) else None,
-              cbs={k: cb.state_dict() for k, cb in _cb_keys(learn.cbs).items()},
-              rng=get_rng_state(),
-              generators=[g.get_state() for g in _generators(learn.dls.train)])
-    return st
-
-def save_checkpoint(learn:Learner, path):  # File to write (parent folders are created)
-    "Write `learner_state(learn)` to `path` atomically"
-    buf = io.BytesIO(); torch.save(learner_state(learn), buf)
-    return atomic_write(path, buf.getvalue())
-
-def load_checkpoint(path):  # A file written by `save_checkpoint`
-    "Read a checkpoint written by `save_checkpoint` (on the CPU)"
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"resume={str(path)!r}: no such checkpoint file")
-    ckpt = torch.load(path, map_location='cpu', weights_only=False)
-    if not isinstance(ckpt, dict) or not {'epoch', 'model', 'opt', 'history'} <= set(ckpt):
-        raise ValueError(f"resume={str(path)!r} is not a checkpoint written by save_checkpoint / CheckpointCB")
-    return ckpt
-
-def restore_state(learn:Learner, ckpt:dict):
-    "Load a `learner_state` dict into `learn` (called by `fit(resume=...)` after `before_fit`)"
-    learn.model.load_state_dict(ckpt['model'])
-    if isinstance(learn.loss_func, nn.Module) and ckpt.get('loss_func') is not None: learn.loss_func.load_state_dict(ckpt['loss_func'])
-    learn.opt.load_state_dict(ckpt['opt'])
-    for k, cb in _cb_keys(learn.cbs).items():
-        if k in ckpt['cbs'] and hasattr(cb, 'load_state_dict'): cb.load_state_dict(ckpt['cbs'][k])
-    set_rng_state(ckpt['rng'])
-    gens = _generators(learn.dls.train)
-    if len(gens) != len(ckpt['generators']):
-        warnings.warn("the train loader's generators differ from the checkpointed run's; its shuffling will not continue exactly")
-    else:
-        for g, s in zip(gens, ckpt['generators']): g.set_state(s)
+class Recorder(Callback):
+    "Phase losses, one history row per epoch, and the validation outputs when a callback `needs_preds`"
+    order = -100
+    def before_fit(self, learn): learn.gather = any(getattr(cb, 'needs_preds', False) for cb in learn.cbs)
+    def after_fit(self, learn): learn.gather = False
+    cleanup_fit = after_fit
+    def before_epoch(self, learn): self.t0 = time.perf_counter()
+    def _start(self, learn): self.sum, self.n, self.outs = 0., 0, []
+    before_train = before_validate = _start
+    def after_batch(self, learn):          # not called for a cancelled batch: it is not counted
+        n = batch_size(learn.batch['x'])
+        self.sum, self.n = self.sum + learn.loss.detach().float() * n, self.n + n
+        if not learn.training and getattr(learn, 'gather', False): self.outs.append((detach(learn.preds), detach(learn.batch['y'])))
+    def _end(self, learn):
+        loss = float(self.sum / self.n) if self.n else math.nan
+        if learn.training: learn.train_loss = loss; return
+        learn.val_loss = loss
+        learn.val_preds, learn.val_targets = (concat_batches(list(z)) for z in zip(*self.outs)) if self.outs else (None, None)
+        self.outs = []
+    after_train = after_validate = _end
+    def after_epoch(self, learn):
+        learn.history.append(dict(epoch=learn.epoch, train_loss=learn.train_loss, val_loss=learn.val_loss,
+                                  lr=learn.opt.param_groups[0]['lr'], time=time.perf_counter() - self.t0))

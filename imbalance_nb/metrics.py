@@ -7,9 +7,11 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/metrics.html.md"""
 # %% ../nbs/30_metrics.ipynb #43cbba7f
 from __future__ import annotations
 import re, math, warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 import numpy as np, pandas as pd, torch
+from torch import Tensor
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score, precision_score, recall_score, f1_score,
                              matthews_corrcoef, roc_auc_score, average_precision_score, confusion_matrix,
                              precision_recall_fscore_support, cohen_kappa_score, precision_recall_curve)
@@ -21,7 +23,7 @@ from .losses import (REWEIGHTING_LOSSES, PRIOR_LOSSES, METHOD_LOSSES, WEIGHT_LOS
 __all__ = ['THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'STEPS', 'binary_metrics', 'multiclass_metrics', 'generation_mae',
            'BestThreshold', 'best_threshold', 'logit_adjust', 'BestTau', 'tune_logit_adjustment', 'spans_from_mask',
            'span_f1', 'span_metrics', 'probability_separation', 'Collapse', 'detect_collapse', 'NextStep', 'next_step',
-           'plot_confusion', 'plot_pr_curve', 'plot_prob_hist']
+           'probs_and_labels', 'classification_scores', 'plot_confusion', 'plot_pr_curve', 'plot_prob_hist']
 
 # %% ../nbs/30_metrics.ipynb #d7b7690f
 def _np(x, name='x'):
@@ -405,6 +407,7 @@ class Collapse:
     def collapsed(self): return self.kind != 'healthy'
     def __repr__(self): return f"Collapse(kind={self.kind!r}): {self.message}"
 
+# %% ../nbs/30_metrics.ipynb #d31f3480
 def _fmt_classes(cs): return ('class ' if len(cs) == 1 else 'classes ') + ', '.join(map(str, cs))
 
 def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / token labels
@@ -538,6 +541,7 @@ def _candidate(what, tried, kind, binary):
     return NextStep('longer', p, "the scores do not separate the classes yet: train longer"
                     + (f" ({_fmt_params(p)})" if p else '') + " or with a higher lr, and check that the inputs carry the signal")
 
+# %% ../nbs/30_metrics.ipynb #dc9cacf3
 def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
               tried:dict=None,     # The run's parameters (`loss`, `sampler`, `class_weights`, `alpha`, `combiner`, `epochs`)
               tuned:Collapse=None, # `detect_collapse` with the rule tuned on validation, when there is one
@@ -557,6 +561,29 @@ def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
         step = _candidate(what, tried, kind, binary)
         if step is not None: return step
     return _candidate('longer', tried, kind, binary)
+
+# %% ../nbs/30_metrics.ipynb #7f3a0c02
+def probs_and_labels(preds:Tensor,    # Logits (see the table)
+                     targets:Tensor): # Class indices or 0/1 labels
+    "`(y_true, y_prob)` for plain classifier logits: sigmoid for one logit per example, else softmax over the class axis"
+    if not isinstance(preds, Tensor) or not isinstance(targets, Tensor):
+        kind = f"a dict with keys {list(preds)}" if isinstance(preds, Mapping) else type(preds).__name__
+        raise TypeError(f"preds is {kind}: pass a function mapping (preds, targets) -> (y_true, y_prob), e.g. lambda p, t: "
+                        "probs_and_labels(p['head'], t['head'])")
+    p, y = preds.detach().float(), targets.detach()
+    if p.ndim == y.ndim + 1 and p.shape[-1] == 1 and p.shape[:-1] == y.shape: p = p.squeeze(-1)
+    if p.shape == y.shape: return y.long(), torch.sigmoid(p)
+    if p.ndim == y.ndim + 1 and p.shape[:-1] == y.shape: return y.long(), p.softmax(-1)
+    if p.ndim == y.ndim + 1 and p.shape[0] == y.shape[0] and p.shape[2:] == y.shape[1:]: return y.long(), p.softmax(1).movedim(1, -1)
+    raise ValueError(f"cannot match preds of shape {tuple(p.shape)} to targets of shape {tuple(y.shape)}; expected (N,), (N, C), "
+                     "(N, C, T) or (N, T, C) logits for (N,) or (N, T) targets")
+
+def classification_scores(preds, targets, ignore_index:int=-100):
+    "Binary or multiclass metrics of classifier logits, as a dict (a default `score_fn`)"
+    y, p = probs_and_labels(preds, targets)
+    if p.shape == y.shape: return binary_metrics(y.reshape(-1), p.reshape(-1), ignore_index=ignore_index)
+    if p.shape[-1] == 2: return binary_metrics(y.reshape(-1), p[..., 1].reshape(-1), ignore_index=ignore_index)
+    return multiclass_metrics(y.reshape(-1), p.reshape(-1, p.shape[-1]), ignore_index=ignore_index)
 
 # %% ../nbs/30_metrics.ipynb #d8c06bb0
 def _fig(figsize):

@@ -1,4 +1,4 @@
-"""Small models for every task kind (a causal character LM, an MLP, a byte-level text encoder, a span network), span decoding, and the glue that turns a task into a model, a loss and a score function.
+"""Small models for every task kind (a causal character LM, an MLP, a byte-level text encoder, a span network) and span decoding: `nn.Module`s only.
 
 Docs: https://imbalance-nb.github.io/imbalance_nb/models.html.md"""
 
@@ -6,35 +6,19 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/models.html.md"""
 
 # %% ../nbs/40_models.ipynb #65c0a2ef
 from __future__ import annotations
-import inspect, importlib, math
+import math
 from typing import NamedTuple
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
-from .core import check_choice
-from .tasks.core import Task
-from .losses import get_loss, LOSSES, SIGMOID_LOSSES
-from .metrics import binary_metrics, multiclass_metrics, generation_mae
-from .metrics import span_metrics, span_f1, spans_from_mask, probability_separation
+from fastcore.basics import patch
+from .core import check_int, check_num
 
 # %% auto #0
-__all__ = ['SPAN_KEYS', 'SPAN_TASK_LOSSES', 'SelfAttentionBlock', 'ConvBlock', 'TinyCausalLM', 'MLP', 'ByteEncoder', 'SpanNet',
-           'PointerSpans', 'null_score_from_type', 'decode_pointers', 'spans_from_probs', 'tune_null_threshold',
-           'build_model', 'answer_positions', 'lm_class_counts', 'TaskLoss', 'task_loss', 'task_scores', 'task_probs',
-           'generate_answers']
+__all__ = ['SPAN_KEYS', 'SelfAttentionBlock', 'ConvBlock', 'TinyCausalLM', 'MLP', 'ByteEncoder', 'SpanNet', 'PointerSpans',
+           'null_score_from_type', 'decode_pointers']
 
 # %% ../nbs/40_models.ipynb #2bfc03a4
-def _check_int(name, v, lo=1, hi=None):
-    "Raise `ValueError` naming `name` unless `v` is an integer in `[lo, hi]`; return it as an `int`"
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
-        raise ValueError(f"{name}={v!r} is not valid; choose an integer " + (f"in {lo}..{hi}" if hi is not None else f">= {lo}"))
-    return int(v)
-
-def _check_rate(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not 0 <= v < 1:
-        raise ValueError(f"{name}={v!r} is not valid; choose a number in [0, 1)")
-    return float(v)
-
 def _check_ids(x:Tensor, name='x', vocab_size=None):
     "Check `x` is an integer `(N, L)` tensor of token ids (below `vocab_size`)"
     if not isinstance(x, Tensor) or x.dim() != 2 or x.is_floating_point() or x.dtype == torch.bool:
@@ -43,6 +27,8 @@ def _check_ids(x:Tensor, name='x', vocab_size=None):
                          + (f" of dtype {x.dtype}" if isinstance(x, Tensor) else ''))
     if vocab_size is not None and x.numel() and (x.min() < 0 or x.max() >= vocab_size):
         raise ValueError(f"{name} holds token ids outside 0..{vocab_size - 1} (min {int(x.min())}, max {int(x.max())})")
+
+def _rate(name, v): return check_num(name, v, 0, 1, hi_open=True)
 
 def _init_weights(m:nn.Module):
     "GPT-2 style init: normal(0, 0.02) for linear and embedding weights, zero biases"
@@ -94,10 +80,10 @@ class TinyCausalLM(nn.Module):
                  pad_id:int=0,              # Padding token id (used to fill generated rows)
                  tie_weights:bool=True):    # Share the output head with the token embedding
         super().__init__()
-        self.vocab_size, self.max_len = _check_int('vocab_size', vocab_size, 2), _check_int('max_len', max_len)
-        self.d_model, self.n_layers = _check_int('d_model', d_model), _check_int('n_layers', n_layers, 0)
-        self.n_heads, self.dropout = _check_int('n_heads', n_heads), _check_rate('dropout', dropout)
-        self.pad_id, self.tie_weights = _check_int('pad_id', pad_id, 0, vocab_size - 1), bool(tie_weights)
+        self.vocab_size, self.max_len = check_int('vocab_size', vocab_size, 2), check_int('max_len', max_len, 1)
+        self.d_model, self.n_layers = check_int('d_model', d_model, 1), check_int('n_layers', n_layers, 0)
+        self.n_heads, self.dropout = check_int('n_heads', n_heads, 1), _rate('dropout', dropout)
+        self.pad_id, self.tie_weights = check_int('pad_id', pad_id, 0, vocab_size - 1), bool(tie_weights)
         self.tok, self.pos = nn.Embedding(vocab_size, d_model), nn.Embedding(max_len, d_model)
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList([SelfAttentionBlock(d_model, n_heads, dropout, causal=True) for _ in range(n_layers)])
@@ -119,8 +105,9 @@ class TinyCausalLM(nn.Module):
                 f"max_len={self.max_len}, tie_weights={self.tie_weights}")
 
 # %% ../nbs/40_models.ipynb #23a90e53
+@patch
 @torch.no_grad()
-def _generate(self:TinyCausalLM,
+def generate(self:TinyCausalLM,
               prefix_ids,              # Prompt token ids (N, P) (or (P,)), right-padded when `prefix_lens` is given
               allowed_ids,             # Token ids the answer may use (`eos_id` is always allowed)
               max_new_tokens:int=8,    # Most tokens generated per row (the `<eos>` included)
@@ -132,10 +119,10 @@ def _generate(self:TinyCausalLM,
     if x.dim() == 1: x = x[None]
     _check_ids(x, 'prefix_ids', self.vocab_size)
     N, P = x.shape
-    max_new_tokens = _check_int('max_new_tokens', max_new_tokens)
+    max_new_tokens = check_int('max_new_tokens', max_new_tokens, 1)
     allowed = torch.as_tensor(list(allowed_ids), dtype=torch.long).reshape(-1)
     if eos_id is not None:
-        _check_int('eos_id', eos_id, 0, self.vocab_size - 1)
+        check_int('eos_id', eos_id, 0, self.vocab_size - 1)
         allowed = torch.cat([allowed, torch.tensor([eos_id])])
     if not len(allowed): raise ValueError("allowed_ids is empty and eos_id is None: nothing can be generated")
     if allowed.min() < 0 or allowed.max() >= self.vocab_size:
@@ -164,8 +151,6 @@ def _generate(self:TinyCausalLM,
     finally: self.train(was_training)
     return out
 
-TinyCausalLM.generate = _generate
-
 # %% ../nbs/40_models.ipynb #98683d1c
 class MLP(nn.Module):
     "A multilayer perceptron for tabular features: `(N, n_in)` -> logits `(N, n_out)`"
@@ -174,10 +159,10 @@ class MLP(nn.Module):
                  hidden=(64, 64),           # Width of each hidden layer; () gives logistic regression
                  dropout:float=0.1):        # Dropout after each hidden layer
         super().__init__()
-        self.n_in, self.n_out = _check_int('n_in', n_in), _check_int('n_out', n_out)
+        self.n_in, self.n_out = check_int('n_in', n_in, 1), check_int('n_out', n_out, 1)
         hidden = [hidden] if isinstance(hidden, (int, np.integer)) else list(hidden)
-        self.hidden = tuple(_check_int('hidden', h) for h in hidden)
-        dropout = _check_rate('dropout', dropout)
+        self.hidden = tuple(check_int('hidden', h, 1) for h in hidden)
+        dropout = _rate('dropout', dropout)
         layers, d = [], n_in
         for h in self.hidden: layers += [nn.Linear(d, h), nn.ReLU(), nn.Dropout(dropout)]; d = h
         self.net = nn.Sequential(*layers, nn.Linear(d, n_out))
@@ -201,10 +186,10 @@ class ByteEncoder(nn.Module):
                  dropout:float=0.1,         # Dropout in the blocks and before the head
                  pad_id:int=0):             # Padding id: excluded from pooling
         super().__init__()
-        self.vocab_size, self.max_len = _check_int('vocab_size', vocab_size, 2), _check_int('max_len', max_len)
-        self.n_classes, self.pad_id = _check_int('n_classes', n_classes), _check_int('pad_id', pad_id, 0, vocab_size - 1)
-        self.d_model, self.n_layers = _check_int('d_model', d_model), _check_int('n_layers', n_layers, 0)
-        kernel_size, dropout = _check_int('kernel_size', kernel_size), _check_rate('dropout', dropout)
+        self.vocab_size, self.max_len = check_int('vocab_size', vocab_size, 2), check_int('max_len', max_len, 1)
+        self.n_classes, self.pad_id = check_int('n_classes', n_classes, 1), check_int('pad_id', pad_id, 0, vocab_size - 1)
+        self.d_model, self.n_layers = check_int('d_model', d_model, 1), check_int('n_layers', n_layers, 0)
+        kernel_size, dropout = check_int('kernel_size', kernel_size, 1), _rate('dropout', dropout)
         self.emb = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
         self.blocks = nn.ModuleList([ConvBlock(d_model, kernel_size, 2 ** i, dropout) for i in range(n_layers)])
         self.ln, self.drop, self.head = nn.LayerNorm(d_model), nn.Dropout(dropout), nn.Linear(d_model, n_classes)
@@ -233,14 +218,14 @@ class SpanNet(nn.Module):
                  n_heads:int=4,             # Attention heads; must divide `d_model`
                  dropout:float=0.1):        # Dropout in the blocks
         super().__init__()
-        self.n_features, self.T = _check_int('n_features', n_features), _check_int('T', T)
-        self.n_types, self.d_model = _check_int('n_types', n_types, 2), _check_int('d_model', d_model)
-        self.n_layers, self.attention = _check_int('n_layers', n_layers, 0), bool(attention)
-        kernel_size, dropout = _check_int('kernel_size', kernel_size), _check_rate('dropout', dropout)
+        self.n_features, self.T = check_int('n_features', n_features, 1), check_int('T', T, 1)
+        self.n_types, self.d_model = check_int('n_types', n_types, 2), check_int('d_model', d_model, 1)
+        self.n_layers, self.attention = check_int('n_layers', n_layers, 0), bool(attention)
+        kernel_size, dropout = check_int('kernel_size', kernel_size, 1), _rate('dropout', dropout)
         self.inp = nn.Linear(n_features, d_model)
         self.pos = nn.Parameter(torch.randn(T, d_model) * 0.02)
         self.blocks = nn.ModuleList([ConvBlock(d_model, kernel_size, 2 ** (i % 4), dropout) for i in range(n_layers)])
-        self.attn = SelfAttentionBlock(d_model, _check_int('n_heads', n_heads), dropout, causal=False) if attention else None
+        self.attn = SelfAttentionBlock(d_model, check_int('n_heads', n_heads, 1), dropout, causal=False) if attention else None
         self.ln = nn.LayerNorm(d_model)
         self.step_head = nn.Linear(d_model, 4)            # start, end, span, countdown
         self.type_head = nn.Linear(2 * d_model, n_types)  # from mean- and max-pooled features
@@ -289,7 +274,7 @@ def decode_pointers(start_logits:Tensor,        # Start pointer logits (N, T)
     if start_logits.dim() != 2 or start_logits.shape != end_logits.shape:
         raise ValueError(f"start_logits and end_logits must both be (N, T); got {tuple(start_logits.shape)} and {tuple(end_logits.shape)}")
     N, T = start_logits.shape
-    if max_len is not None: max_len = _check_int('max_len', max_len)
+    if max_len is not None: max_len = check_int('max_len', max_len, 1)
     if isinstance(null_threshold, bool) or not isinstance(null_threshold, (int, float, np.number)) or math.isnan(null_threshold):
         raise ValueError(f"null_threshold={null_threshold!r} is not valid; choose a number (a log-odds margin)")
     ls, le = F.log_softmax(start_logits.float(), 1), F.log_softmax(end_logits.float(), 1)
@@ -306,233 +291,3 @@ def decode_pointers(start_logits:Tensor,        # Start pointer logits (N, T)
         score = best - null_score
         has = score >= null_threshold
     return PointerSpans(s.where(has, -100), e.where(has, -100), score, has)
-
-# %% ../nbs/40_models.ipynb #85a3e0de
-def spans_from_probs(span_logits:Tensor,     # Per-step in-span logits (N, T) (or (T,))
-                     threshold:float=0.5):   # A step is in a span when sigmoid(logit) >= threshold
-    "Spans `[(start, end), ...]` per window from thresholded per-step probabilities"
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) or not 0 <= threshold <= 1:
-        raise ValueError(f"threshold={threshold!r} is not valid; choose a probability in [0, 1]")
-    return spans_from_mask((torch.sigmoid(span_logits.detach().float()) >= threshold).cpu())
-
-# %% ../nbs/40_models.ipynb #b5cdd7d7
-def tune_null_threshold(preds:dict,           # SpanNet outputs on validation data
-                        targets:dict,         # Their targets (`start`, `end`, `type`)
-                        iou:float=0.5,        # IoU a predicted span needs to count
-                        max_len:int=None,     # As in `decode_pointers`
-                        thresholds=None):     # Candidates; None: the observed score margins
-    "The `null_threshold` that maximises pointer span F1@`iou` on validation data, and that F1"
-    null = null_score_from_type(preds['type'])
-    d = decode_pointers(preds['start'], preds['end'], max_len, null_score=null, null_threshold=-math.inf)
-    true = _true_spans(targets)
-    cands = torch.unique(d.score).tolist() if thresholds is None else list(thresholds)
-    best = (-1., 0.)
-    for t in cands:
-        has = d.score >= t
-        pred = [[(s, e)] if h else [] for s, e, h in zip(d.start.tolist(), d.end.tolist(), has.tolist())]
-        f1 = span_f1(true, pred, iou=iou)['f1']
-        if f1 > best[0]: best = (f1, float(t))
-    return best[1], best[0]
-
-def _true_spans(targets:dict):
-    "True spans per window from pointer targets (-100 = none)"
-    return [[(s, e)] if s >= 0 else [] for s, e in zip(targets['start'].tolist(), targets['end'].tolist())]
-
-# %% ../nbs/40_models.ipynb #8c89e24e
-def _model_for(task:Task):
-    "The model class for `task` and the constructor arguments the task fixes"
-    if not isinstance(task, Task): raise TypeError(f"task must be a Task (from make_task); got {type(task).__name__}")
-    info, kind = task.info, task.kind
-    try:
-        if kind in ('lm', 'regression_lm'):
-            return TinyCausalLM, dict(vocab_size=info['vocab_size'], max_len=info['seq_len'], pad_id=info['pad_id'])
-        if kind == 'spans':
-            return SpanNet, dict(n_features=info['n_features'], T=info['window_length'], n_types=task.n_classes)
-        if 'vocab_size' in info:
-            return ByteEncoder, dict(vocab_size=info['vocab_size'], max_len=info.get('max_len', info.get('seq_len')),
-                                     n_classes=task.n_classes, pad_id=info.get('pad_id', 0))
-        if 'n_features' in info: return MLP, dict(n_in=info['n_features'], n_out=task.n_classes)
-    except KeyError as e:
-        raise ValueError(f"task {task.name!r} (kind {kind!r}) lacks task.info[{e.args[0]!r}], which its model needs") from None
-    raise ValueError(f"task {task.name!r} (kind {kind!r}) has neither 'vocab_size' (token ids: ByteEncoder) nor "
-                     f"'n_features' (a feature vector: MLP) in task.info; cannot choose a model")
-
-def build_model(task:Task,  # A task from `make_task`
-                **kwargs):  # Constructor arguments of the chosen model that the task does not fix
-    "The model for `task`: `TinyCausalLM`, `MLP`, `ByteEncoder` or `SpanNet`, sized from `task.info`"
-    cls, fixed = _model_for(task)
-    allowed = [p for p in inspect.signature(cls).parameters if p not in fixed]
-    bad = [k for k in kwargs if k not in allowed]
-    if bad:
-        what = ', '.join(f"{k} (set from the task)" if k in fixed else k for k in bad)
-        raise TypeError(f"build_model: unknown argument(s) for {cls.__name__}: {what}; allowed: {', '.join(allowed)}")
-    return cls(**fixed, **kwargs)
-
-# %% ../nbs/40_models.ipynb #e593b42d
-def answer_positions(y:Tensor,          # LM labels (N, L), already shifted, -100 = no loss
-                     eos_id:int,        # The `<eos>` token id
-                     answer_len:int=1): # Answer tokens before `<eos>`
-    "Label positions of each row's answer `(N, answer_len)`: the `answer_len` positions just before its `<eos>` label"
-    if y.dim() != 2: raise ValueError(f"y must be LM labels (N, L); got shape {tuple(y.shape)}")
-    is_eos = y == eos_id
-    if not bool(is_eos.any(1).all()):
-        raise ValueError(f"row {int((~is_eos.any(1)).nonzero()[0])} has no <eos> label (id {eos_id}); cannot locate its answer")
-    e = is_eos.int().argmax(1)                                    # first <eos> label of each row
-    if bool((e < answer_len).any()): raise ValueError(f"an <eos> label sits before position {answer_len}; cannot hold an answer of {answer_len} token(s)")
-    return e[:, None] - answer_len + torch.arange(answer_len, device=y.device)
-
-def lm_class_counts(task:Task):  # An `lm` or `regression_lm` task
-    "A count for every vocabulary token: the answer classes' train counts on the answer tokens, their mean elsewhere"
-    info = task.info
-    ids = list(info['answer_ids'])
-    if task.kind == 'lm': cc = np.asarray(task.class_counts, dtype=float)
-    else:
-        y = torch.as_tensor(task.train.y)
-        tok = y.gather(1, answer_positions(y, info['eos_id'], info['answer_len'])).flatten()
-        cc = np.array([(tok == i).sum().item() for i in ids], dtype=float)
-    if len(cc) != len(ids): raise ValueError(f"task.class_counts has {len(cc)} classes but task.info['answer_ids'] has {len(ids)}")
-    if (cc <= 0).any(): raise ValueError(f"answer token(s) {[i for i, c in zip(ids, cc) if c <= 0]} never occur in the training answers; "
-                                         "class weights and priors need every answer class present")
-    counts = np.full(info['vocab_size'], cc.mean())
-    counts[ids] = cc
-    return counts
-
-# %% ../nbs/40_models.ipynb #2c679095
-class TaskLoss(nn.Module):
-    "A loss of `imbalance_nb.losses` adapted to a task kind: called as `loss_fn(preds, y)`"
-    def __init__(self, kind:str, loss:nn.Module, name:str):
-        super().__init__()
-        self.kind, self.loss, self.name = kind, loss, name
-        self.sigmoid = name in SIGMOID_LOSSES
-
-    @property
-    def progress(self): return getattr(self.loss, 'progress', None)
-    @progress.setter
-    def progress(self, v):
-        if hasattr(self.loss, 'progress'): self.loss.progress = v
-
-    def forward(self, preds:Tensor, y:Tensor):
-        if self.kind in ('lm', 'regression_lm'):
-            if preds.dim() != 3 or preds.shape[:2] != y.shape:
-                raise ValueError(f"LM logits must be (N, L, V) with (N, L) = labels' shape {tuple(y.shape)}; got {tuple(preds.shape)}")
-            return self.loss(preds.transpose(1, 2), y)
-        if preds.dim() != 2 or y.dim() != 1 or len(preds) != len(y):
-            raise ValueError(f"logits must be (N, C) and targets (N,); got {tuple(preds.shape)} and {tuple(y.shape)}")
-        if self.sigmoid:
-            if self.kind == 'binary': return self.loss(preds[:, 1] - preds[:, 0], y.to(preds.dtype))
-            return self.loss(preds, F.one_hot(y, preds.shape[1]).to(preds.dtype))
-        return self.loss(preds, y)
-
-    def extra_repr(self): return f"kind={self.kind!r}, name={self.name!r}"
-
-SPAN_TASK_LOSSES = ('ce', 'bce', 'weighted_ce', 'focal', 'sigmoid_focal')
-
-def _span_loss(task, loss, kw):
-    "`imbalance_nb.multitask.SpanMultitaskLoss` for a spans task, `loss` naming its per-step loss"
-    try: mt = importlib.import_module('imbalance_nb.multitask')
-    except ModuleNotFoundError: mt = None
-    if mt is None or not hasattr(mt, 'SpanMultitaskLoss'):
-        raise NotImplementedError("task_loss for kind 'spans' needs imbalance_nb.multitask.SpanMultitaskLoss, "
-                                  "which is not available in this installation")
-    check_choice('loss', loss, SPAN_TASK_LOSSES)
-    kw = dict(kw)
-    kw.setdefault('span_loss', 'focal' if loss in ('focal', 'sigmoid_focal') else 'bce')
-    if loss == 'weighted_ce':
-        from imbalance_nb.losses import class_weights
-        prev = float(torch.as_tensor(task.train.y['mask']).float().mean())
-        kw.setdefault('pos_weight', (1 - prev) / prev)
-        kw.setdefault('type_weight', class_weights(task.class_counts, 'balanced', kind='counts'))
-    if kw.get('combiner', 'normalized') in ('normalized', 'uncertainty+normalized'): kw.setdefault('refs', task)
-    try: return mt.SpanMultitaskLoss(**kw)
-    except TypeError as e: raise TypeError(f"task_loss(spans): {e}") from None
-
-def task_loss(task:Task,       # A task from `make_task`
-              loss:str='ce',   # A name in `LOSSES`
-              **kwargs):       # Passed to `get_loss` (gamma, alpha, method, tau, label_smoothing, ...)
-    "The loss `loss` for `task`'s kind, with class counts from the task: `loss_fn(preds, batch['y']) -> scalar`"
-    if not isinstance(task, Task): raise TypeError(f"task must be a Task (from make_task); got {type(task).__name__}")
-    if task.kind == 'spans': return _span_loss(task, loss, kwargs)
-    check_choice('loss', loss, LOSSES)
-    if task.kind in ('lm', 'regression_lm'):
-        if loss in SIGMOID_LOSSES:
-            raise ValueError(f"loss={loss!r} is a sigmoid loss; next-token prediction over {task.info['vocab_size']} tokens "
-                             f"needs a softmax loss: {', '.join(k for k in LOSSES if k not in SIGMOID_LOSSES)}")
-        counts = lm_class_counts(task)
-    else: counts = task.class_counts
-    return TaskLoss(task.kind, get_loss(loss, class_counts=counts, **kwargs), loss)
-
-# %% ../nbs/40_models.ipynb #572a2445
-def _lm_answer_probs(task, logits, y):
-    "Answer-alphabet probabilities `(N, A, K)` at the answer positions `(N, A)`, and the answer labels `(N, A)`"
-    info = task.info
-    pos = answer_positions(y, info['eos_id'], info['answer_len'])
-    ids = torch.as_tensor(info['answer_ids'], device=logits.device)
-    z = logits.float().gather(1, pos[..., None].expand(-1, -1, logits.shape[-1]))[..., ids]
-    lab = y.gather(1, pos)
-    hit = lab[..., None] == ids
-    if not bool(hit.any(-1).all()):
-        raise ValueError(f"a label at an answer position is not an answer token {ids.tolist()}: got {lab[~hit.any(-1)][0].item()}")
-    idx = hit.int().argmax(-1)                                    # label token -> answer class index
-    return z.softmax(-1), idx
-
-def _scalars(d): return {k: float(v) for k, v in d.items() if isinstance(v, (int, float, np.number))}
-
-def _span_scores(preds, y):
-    p = torch.sigmoid(preds['span'].detach().float())
-    m = y['mask'].float()
-    res = span_metrics(m, p)
-    res.update(probability_separation(p, m))
-    typ = preds['type'].detach().argmax(1).cpu().numpy()
-    yt = y['type'].cpu().numpy()
-    res['type_accuracy'] = float((typ == yt).mean())
-    res['type_balanced_accuracy'] = float(np.mean([(typ[yt == c] == c).mean() for c in np.unique(yt)]))
-    d = decode_pointers(preds['start'].detach(), preds['end'].detach(), null_score=null_score_from_type(preds['type'].detach()))
-    res['ptr_f1@0.5'] = span_f1(_true_spans(y), d.spans(), iou=0.5)['f1']
-    res['countdown_mae'] = float((preds['countdown'].detach().float() - y['countdown'].float()).abs().mean())
-    return res
-
-def task_scores(task:Task):  # A task from `make_task`
-    "`score_fn(preds, y) -> dict` of scalar metrics for `task`'s kind (see the table above)"
-    if not isinstance(task, Task): raise TypeError(f"task must be a Task (from make_task); got {type(task).__name__}")
-    kind = task.kind
-    def score_fn(preds, y):
-        if kind == 'spans': return _scalars(_span_scores(preds, y))
-        preds = preds.detach()
-        if kind == 'lm':
-            p, lab = _lm_answer_probs(task, preds, y)
-            return _scalars(binary_metrics(lab[:, 0], p[:, 0, 1]))
-        if kind == 'regression_lm':
-            p, lab = _lm_answer_probs(task, preds, y)
-            digits = p.argmax(-1)
-            num = lambda d: [''.join(map(str, r)) for r in d.tolist()]
-            res = generation_mae(num(digits), [int(s) for s in num(lab)])
-            return _scalars(dict(res, digit_accuracy=float((digits == lab).float().mean())))
-        p = preds.float().softmax(-1)
-        if kind == 'binary': return _scalars(binary_metrics(y, p[:, 1]))
-        return _scalars(multiclass_metrics(y, p))
-    return score_fn
-
-def task_probs(task:Task,   # A task from `make_task`
-               preds,       # Model outputs for a split
-               y):          # Its targets
-    "`(y_true, y_prob)` for `detect_collapse`: answer labels and P(1) for `lm`, masks and per-step probabilities for `spans`, labels and `(N, C)` softmax otherwise"
-    kind = task.kind
-    if kind == 'spans': return y['mask'].long(), torch.sigmoid(preds['span'].detach().float())
-    if kind in ('lm', 'regression_lm'):
-        p, lab = _lm_answer_probs(task, preds.detach(), y)
-        if kind == 'lm': return lab[:, 0], p[:, 0, 1]
-        return lab.flatten(), p.flatten(0, 1)                     # every answer digit, over the 10 digits
-    return y, preds.detach().float().softmax(-1)
-
-# %% ../nbs/40_models.ipynb #4ec2630a
-def generate_answers(model:TinyCausalLM,  # A trained model
-                     task:Task,           # The `lm`/`regression_lm` task it was trained on
-                     x:Tensor,            # Token rows (N, L) from the task (prompt, answer, `<eos>`, padding)
-                     answer_pos:Tensor):  # Index of each row's first answer token (N,), the dataset's `answer_pos`
-    "Answers generated greedily from each row's prompt over the task's answer alphabet, as strings"
-    if task.kind not in ('lm', 'regression_lm'): raise ValueError(f"generate_answers needs an lm or regression_lm task; got kind {task.kind!r}")
-    info = task.info
-    g = model.generate(x, info['answer_ids'], info['answer_len'] + 1, info['eos_id'], prefix_lens=answer_pos)
-    itos = task.tokenizer.itos if hasattr(task, 'tokenizer') else None
-    keep = lambda r: [i for i in r if i not in (info['eos_id'], info['pad_id'])]
-    return [''.join(itos[i] for i in keep(r)) if itos else keep(r) for r in g.tolist()]

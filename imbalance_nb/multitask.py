@@ -9,18 +9,19 @@ from __future__ import annotations
 import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 from .core import check_choice
 from .losses import sigmoid_focal_loss
 from .tasks.spans import NULL_POINTER, COUNTDOWN_CLIP
 
 # %% auto #0
-__all__ = ['TASKS', 'COUNTDOWN_SCALES', 'SPAN_LOSSES', 'COUNTDOWN_MASKS', 'POINTER_REFS', 'MIN_REF', 'TARGET_KEYS', 'UW_INITS',
+__all__ = ['HEADS', 'COUNTDOWN_SCALES', 'SPAN_LOSSES', 'COUNTDOWN_MASKS', 'POINTER_REFS', 'MIN_REF', 'TARGET_KEYS', 'UW_INITS',
            'COMBINERS', 'PRED_KEYS', 'scale_countdown', 'countdown_loss', 'soft_dice_loss', 'span_loss', 'pointer_loss',
            'type_loss', 'trivial_baselines', 'LossCombiner', 'FixedCombiner', 'NormalizedCombiner',
            'UncertaintyCombiner', 'SpanMultitaskLoss', 'multitask_param_groups']
 
 # %% ../nbs/22_multitask.ipynb #a480a2a0
-TASKS = ('type', 'pointers', 'span', 'countdown')
+HEADS = ('type', 'pointers', 'span', 'countdown')
 COUNTDOWN_SCALES = ('raw', 'unit', '01')
 
 def _zero(x:Tensor):
@@ -147,7 +148,7 @@ def trivial_baselines(data,                            # A spans `Task` (its tra
                       countdown_scale:str='unit',      # 'raw', 'unit' or '01', as in `countdown_loss`
                       countdown_delta:float=1.0,       # Huber `delta`
                       countdown_mask:str='all',        # Score 'all' windows, or only windows with a 'span'
-                      span_loss:str='bce',             # 'bce' or 'focal', as in `span_loss`
+                      step_loss:str='bce',             # The per-step loss: 'bce' or 'focal', as in `span_loss`
                       pos_weight=None,                 # As in `span_loss`
                       gamma:float=2.0,                 # As in `span_loss`
                       alpha=None,                      # As in `span_loss`
@@ -156,7 +157,7 @@ def trivial_baselines(data,                            # A spans `Task` (its tra
                       n_types:int=None,                # Number of window types (max label + 1 if None)
                       clip:float=COUNTDOWN_CLIP):      # Countdown clipping bound
     "Each task's loss for the best label-blind predictor, `{task: loss}`: 1.0 after dividing means 'no better than trivial'"
-    check_choice('countdown_scale', countdown_scale, COUNTDOWN_SCALES); check_choice('span_loss', span_loss, SPAN_LOSSES)
+    check_choice('countdown_scale', countdown_scale, COUNTDOWN_SCALES); check_choice('step_loss', step_loss, SPAN_LOSSES)
     check_choice('countdown_mask', countdown_mask, COUNTDOWN_MASKS); check_choice('pointer_ref', pointer_ref, POINTER_REFS)
     _check_pos('countdown_delta', countdown_delta)
     typ, start, end, m, cd = (torch.as_tensor(_targets(data)[k]) for k in TARGET_KEYS)
@@ -170,7 +171,7 @@ def trivial_baselines(data,                            # A spans `Task` (its tra
     prev, c = m.float().mean().item(), torch.linspace(-12, 12, 4801)       # constant logits, step 0.005
     x2, y2 = torch.stack([c, c], 1), torch.tensor([[1., 0.]]).expand(len(c), 2)
     pw = None if pos_weight is None else torch.as_tensor(pos_weight, dtype=torch.float32)
-    if span_loss == 'bce': per = F.binary_cross_entropy_with_logits(x2, y2, pos_weight=pw, reduction='none')
+    if step_loss == 'bce': per = F.binary_cross_entropy_with_logits(x2, y2, pos_weight=pw, reduction='none')
     else: per = sigmoid_focal_loss(x2, y2, gamma=gamma, alpha=alpha, pos_weight=pw, reduction='none')
     curve = per[:, 0] * prev + per[:, 1] * (1 - prev)
     if dice:
@@ -344,24 +345,24 @@ class SpanMultitaskLoss(nn.Module):
                  countdown_scale:str='unit',         # 'raw' ([-20, 20], the seed's), 'unit' ([-1, 1]) or '01' ([0, 1])
                  countdown_delta:float=1.0,          # Huber `delta` of the countdown loss, on `countdown_scale`
                  countdown_mask:str='all',           # Countdown loss on 'all' windows, or only windows with a 'span'
-                 span_loss:str='bce',                # Per-step loss: 'bce' or 'focal'
+                 step_loss:str='bce',                # Per-step loss of the span head: 'bce' or 'focal'
                  pos_weight=None,                    # Positive-step weight of the per-step loss
-                 gamma:float=2.0,                    # Focal focusing strength (`span_loss='focal'`)
-                 alpha=None,                         # Focal class factor (`span_loss='focal'`)
+                 gamma:float=2.0,                    # Focal focusing strength (`step_loss='focal'`)
+                 alpha=None,                         # Focal class factor (`step_loss='focal'`)
                  dice:float=0.0,                     # Weight of the batch-level soft Dice term
-                 tasks=TASKS,                        # Which of 'type', 'pointers', 'span', 'countdown' to train
+                 tasks=HEADS,                        # Which of 'type', 'pointers', 'span', 'countdown' to train
                  weights:dict=None,                  # Prior weights `{task: w}` ('fixed' and 'normalized')
                  refs=None,                          # References: a dict, training data for `trivial_baselines`, or None (running mean)
                  type_weight=None,                   # Class weights of the type cross-entropy
                  **combiner_kwargs):                 # Passed to the combiner: `init`, `clamp`, `warmup`
         super().__init__()
         tasks = tuple(tasks) if isinstance(tasks, (list, tuple)) else (tasks,)
-        for t in tasks: check_choice('tasks', t, TASKS)
+        for t in tasks: check_choice('tasks', t, HEADS)
         check_choice('countdown_scale', countdown_scale, COUNTDOWN_SCALES); _check_pos('countdown_delta', countdown_delta)
-        check_choice('countdown_mask', countdown_mask, COUNTDOWN_MASKS); check_choice('span_loss', span_loss, SPAN_LOSSES)
+        check_choice('countdown_mask', countdown_mask, COUNTDOWN_MASKS); check_choice('step_loss', step_loss, SPAN_LOSSES)
         _check_pos('dice', dice, allow_zero=True)
         self.tasks, self.countdown_scale, self.countdown_delta, self.countdown_mask = tasks, countdown_scale, countdown_delta, countdown_mask
-        self.span_kw = dict(loss=span_loss, pos_weight=pos_weight, gamma=gamma, alpha=alpha, dice=dice)
+        self.span_kw = dict(loss=step_loss, pos_weight=pos_weight, gamma=gamma, alpha=alpha, dice=dice)
         self.type_weight = type_weight
         if refs is not None and not isinstance(refs, dict): refs = self.baselines(refs)
         if isinstance(combiner, LossCombiner):
@@ -379,39 +380,46 @@ class SpanMultitaskLoss(nn.Module):
                 self.combiner = UncertaintyCombiner(tasks, normalize=combiner.endswith('normalized'), refs=refs, **combiner_kwargs)
         self.last_components = {}
 
-    def baselines(self, data):
-        "`trivial_baselines` of `data` with this loss's settings"
-        kw = self.span_kw
-        return trivial_baselines(data, self.countdown_scale, self.countdown_delta, self.countdown_mask, span_loss=kw['loss'],
-                                 pos_weight=kw['pos_weight'], gamma=kw['gamma'], alpha=kw['alpha'], dice=kw['dice'])
+# %% ../nbs/22_multitask.ipynb #4b8d08d1
+@patch
+def baselines(self:SpanMultitaskLoss, data):
+    "`trivial_baselines` of `data` with this loss's settings"
+    kw = self.span_kw
+    return trivial_baselines(data, self.countdown_scale, self.countdown_delta, self.countdown_mask, step_loss=kw['loss'],
+                             pos_weight=kw['pos_weight'], gamma=kw['gamma'], alpha=kw['alpha'], dice=kw['dice'])
 
-    def task_losses(self, preds:dict, y:dict):
-        "The raw loss of each task in `tasks`, `{task: scalar}`"
-        need = [k for t in self.tasks for k in PRED_KEYS[t]]
-        miss = [k for k in need if k not in preds]
-        if miss: raise ValueError(f"preds is missing {miss}; tasks={list(self.tasks)} need preds keys {need}")
-        L = {}
-        if 'type' in self.tasks: L['type'] = type_loss(preds['type'], y['type'], self.type_weight)
-        if 'pointers' in self.tasks: L['pointers'] = pointer_loss(preds['start'], preds['end'], y['start'], y['end'])
-        if 'span' in self.tasks: L['span'] = span_loss(preds['span'], y['mask'], **self.span_kw)
-        if 'countdown' in self.tasks:
-            mask = (y['start'] != NULL_POINTER) if self.countdown_mask == 'span' else None
-            L['countdown'] = countdown_loss(preds['countdown'], y['countdown'], self.countdown_scale, self.countdown_delta, mask)
-        return L
+@patch
+def task_losses(self:SpanMultitaskLoss, preds:dict, y:dict):
+    "The raw loss of each task in `tasks`, `{task: scalar}`"
+    need = [k for t in self.tasks for k in PRED_KEYS[t]]
+    miss = [k for k in need if k not in preds]
+    if miss: raise ValueError(f"preds is missing {miss}; tasks={list(self.tasks)} need preds keys {need}")
+    L = {}
+    if 'type' in self.tasks: L['type'] = type_loss(preds['type'], y['type'], self.type_weight)
+    if 'pointers' in self.tasks: L['pointers'] = pointer_loss(preds['start'], preds['end'], y['start'], y['end'])
+    if 'span' in self.tasks: L['span'] = span_loss(preds['span'], y['mask'], **self.span_kw)
+    if 'countdown' in self.tasks:
+        mask = (y['start'] != NULL_POINTER) if self.countdown_mask == 'span' else None
+        L['countdown'] = countdown_loss(preds['countdown'], y['countdown'], self.countdown_scale, self.countdown_delta, mask)
+    return L
 
-    def forward(self, preds:dict, y:dict):
-        total = self.combiner(self.task_losses(preds, y))
-        self.last_components = {**{f'{k}_{t}': v for t, d in self.combiner.last.items() for k, v in d.items()}, 'total': total.item()}
-        return total
+@patch
+def forward(self:SpanMultitaskLoss, preds:dict, y:dict):
+    total = self.combiner(self.task_losses(preds, y))
+    self.last_components = {**{f'{k}_{t}': v for t, d in self.combiner.last.items() for k, v in d.items()}, 'total': total.item()}
+    return total
 
-    def uncertainty_params(self):
-        "The learned log-variances `{task: s}`; empty unless the combiner learns them"
-        return dict(self.combiner.params().get('s', {}))
+@patch
+def uncertainty_params(self:SpanMultitaskLoss):
+    "The learned log-variances `{task: s}`; empty unless the combiner learns them"
+    return dict(self.combiner.params().get('s', {}))
 
-    def extra_repr(self):
-        return (f"tasks={list(self.tasks)}, countdown_scale={self.countdown_scale!r}, countdown_delta={self.countdown_delta}, "
-                f"span_loss={self.span_kw['loss']!r}, dice={self.span_kw['dice']}")
+@patch
+def extra_repr(self:SpanMultitaskLoss):
+    return (f"tasks={list(self.tasks)}, countdown_scale={self.countdown_scale!r}, countdown_delta={self.countdown_delta}, "
+            f"step_loss={self.span_kw['loss']!r}, dice={self.span_kw['dice']}")
 
+# %% ../nbs/22_multitask.ipynb #aa2beeaf
 def multitask_param_groups(model:nn.Module,         # The network
                            loss:nn.Module,          # A loss whose combiner may hold learned weights
                            lr:float=None,           # Learning rate for both groups (the optimiser's default if None)

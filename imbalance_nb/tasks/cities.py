@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import numpy as np, pandas as pd, torch
 from ..core import check_choice
-from .core import Task, DictDataset, register_task, make_task
+from .core import Task, DictDataset, register_task
 
 # %% auto #0
 __all__ = ['EARTH_RADIUS_KM', 'MAX_CITIES', 'SPECIALS', 'CITY_CHARS', 'MASKS', 'CITY_PRESETS', 'ID_ENCODINGS', 'MAX_KM',

@@ -15,10 +15,10 @@ from ..core import check_choice
 
 # %% auto #0
 __all__ = ['TASK_KINDS', 'TASKS', 'BUILTIN_TASK_MODULES', 'DictDataset', 'Task', 'task_fingerprint', 'order_binary',
-           'register_task', 'make_task']
+           'register_task', 'load_builtin_tasks', 'make_task', 'blobs_task']
 
 # %% ../../nbs/09_tasks.core.ipynb #236196ba
-TASK_KINDS = ('lm', 'regression_lm', 'binary', 'multiclass', 'ordinal', 'spans')
+TASK_KINDS = ['lm', 'regression_lm', 'binary', 'multiclass', 'ordinal', 'spans']   # `kinds.register_kind` adds more
 
 class DictDataset(Dataset):
     "A `Dataset` over equal-length tensors: item `i` is `{'x': x[i], 'y': y[i], ...}`; `y` may be a dict of tensors"
@@ -93,7 +93,6 @@ def describe(self:Task):
 @patch
 def plot_balance(self:Task, ax=None):
     "Bar chart of class counts per split"
-    import matplotlib.pyplot as plt
     df = pd.DataFrame({s: self.counts(s) for s in self.splits}, index=self.class_names)
     ax = df.plot.bar(ax=ax, logy=True, rot=0)
     ax.set_xlabel('class'); ax.set_ylabel('examples (log scale)'); ax.set_title(f'{self.name}: class balance')
@@ -136,14 +135,14 @@ def register_task(name:str):
 
 BUILTIN_TASK_MODULES = ('cities', 'spans', 'tabular', 'text')
 
-def _load_builtin_tasks():
+def load_builtin_tasks():
     "Import the library's task modules, which register their builders (done at call time: they import this module)"
     import importlib
     for m in BUILTIN_TASK_MODULES: importlib.import_module(f'imbalance_nb.tasks.{m}')
 
 def make_task(name:str, **kwargs) -> Task:
     "Build the registered task `name` with `kwargs` (each builder's keyword arguments)"
-    if name not in TASKS: _load_builtin_tasks()
+    if name not in TASKS: load_builtin_tasks()
     check_choice('task', name, sorted(TASKS))
     f = TASKS[name]
     params = inspect.signature(f).parameters
@@ -152,3 +151,21 @@ def make_task(name:str, **kwargs) -> Task:
         if bad: raise TypeError(f"make_task({name!r}): unknown argument(s) {', '.join(bad)}; "
                                 f"allowed: {', '.join(params)}")
     return f(**kwargs)
+
+# %% ../../nbs/09_tasks.core.ipynb #5d3a9e02
+def _blobs(n, pos, shift, seed):
+    g = torch.Generator().manual_seed(seed)
+    y = (torch.rand(n, generator=g) < pos).long()
+    return DictDataset(torch.randn(n, 2, generator=g) + shift * y[:, None].float(), y, labels=y.numpy())
+
+@register_task('blobs')
+def blobs_task(n_train:int=400,   # Training rows
+               n_valid:int=200,   # Validation rows
+               n_test:int=200,    # Test rows
+               pos:float=0.1,     # Expected share of class 1
+               shift:float=2.0,   # How far class 1 sits from class 0 (both axes)
+               seed:int=0):       # Seeds of the splits: `seed`, `seed + 1`, `seed + 2`
+    "Two 2-D Gaussian blobs, class 1 a `pos` share: the smallest binary task"
+    return Task('blobs', 'binary', *(_blobs(n, pos, shift, seed + i) for i, n in enumerate((n_train, n_valid, n_test))),
+                n_classes=2, info=dict(n_features=2, pos_label='1'), params=dict(n_train=n_train, n_valid=n_valid, n_test=n_test,
+                                                                                 pos=pos, shift=shift, seed=seed))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd, torch
 from numpy.lib.stride_tricks import sliding_window_view
 from ..core import check_choice
-from .core import Task, DictDataset, register_task, make_task
+from .core import Task, DictDataset, register_task
 
 # %% auto #0
 __all__ = ['WINDOW_LENGTH', 'N_FEATURES', 'NULL_POINTER', 'COUNTDOWN_CLIP', 'MIN_SPAN', 'MAX_SPAN', 'MIN_LEAD', 'BURN_IN',

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split, StratifiedKFold
 from ..core import check_choice
-from .core import Task, DictDataset, register_task, make_task, order_binary
+from .core import Task, DictDataset, register_task, order_binary
 
 # %% auto #0
 __all__ = ['FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'from_frame', 'kfold', 'titanic_frame', 'read_csv',
@@ -276,6 +276,13 @@ def csv_task(path:str,                # A CSV file: one row per example, feature
     return t
 
 # %% ../../nbs/12_tasks.tabular.ipynb #56d8eb5e
+def _generated(df, target, kind, name, seed, valid_frac, test_frac, **params):
+    "A generated frame through `from_frame`, the frame kept in `info['frame']` and the generator's `params` recorded"
+    t = from_frame(df, target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=name)
+    t.info['frame'] = df
+    t.params.update(params)
+    return t
+
 @register_task('binary')
 def binary_task(n:int=891,              # Passengers
                 pos_rate:float=0.39,    # Share of positives (the seed's 0.39)
@@ -284,11 +291,8 @@ def binary_task(n:int=891,              # Passengers
                 test_frac:float=0.15,   # Share of rows in test
                 seed:int=0):            # Seed of the generator and the split
     "The Titanic-like binary task: `titanic_frame` through `from_frame`; the frame is kept in `info['frame']`"
-    df = titanic_frame(n, pos_rate, noise, seed)
-    t = from_frame(df, 'survived', seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind='binary', name='binary')
-    t.info['frame'] = df
-    t.params.update(n=n, pos_rate=pos_rate, noise=noise)
-    return t
+    return _generated(titanic_frame(n, pos_rate, noise, seed), 'survived', 'binary', 'binary', seed, valid_frac, test_frac,
+                      n=n, pos_rate=pos_rate, noise=noise)
 
 # %% ../../nbs/12_tasks.tabular.ipynb #66243916
 SEED_GRADE_COUNTS = (82345, 3700, 10000, 1600, 2400)
@@ -340,11 +344,8 @@ def ordinal_task(n:int=5000,             # Rows; 100,045 reproduces the seed's c
                  test_frac:float=0.15,   # Share of rows in test
                  seed:int=0):            # Seed of the generator and the split
     "The 5-grade ordinal task: `grades_frame` through `from_frame`; the frame is kept in `info['frame']`"
-    df = grades_frame(n, noise, proportions, seed)
-    t = from_frame(df, 'grade', seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind='ordinal', name='ordinal')
-    t.info['frame'] = df
-    t.params.update(n=n, noise=noise, proportions=proportions)
-    return t
+    return _generated(grades_frame(n, noise, proportions, seed), 'grade', 'ordinal', 'ordinal', seed, valid_frac, test_frac,
+                      n=n, noise=noise, proportions=proportions)
 
 # %% ../../nbs/12_tasks.tabular.ipynb #7c0a1e02
 def overlap_frame(n:int=10000,          # Rows
@@ -379,8 +380,7 @@ def overlap_task(n:int=10000,            # Rows in all splits
                  test_frac:float=0.15,   # Share of rows in test
                  seed:int=0):            # Seed of the generator and the split
     "The accuracy trap on purpose: `overlap_frame` through `from_frame`; the frame is kept in `info['frame']`"
-    df = overlap_frame(n, pos_rate, purity, seed=seed)
-    t = from_frame(df, 'label', seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind='binary', name='overlap')
-    t.info.update(frame=df, f1_ceiling=2 * purity / (1 + purity))
-    t.params.update(n=n, pos_rate=pos_rate, purity=purity)
+    t = _generated(overlap_frame(n, pos_rate, purity, seed=seed), 'label', 'binary', 'overlap', seed, valid_frac, test_frac,
+                   n=n, pos_rate=pos_rate, purity=purity)
+    t.info['f1_ceiling'] = 2 * purity / (1 + purity)
     return t

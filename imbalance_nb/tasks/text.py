@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split
-from ..core import check_choice
-from .core import Task, DictDataset, register_task, make_task, order_binary
+from .core import Task, DictDataset, register_task, order_binary
 from .tabular import read_csv
 
 # %% auto #0
