@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 import torch
 from torch import nn
-from .core import check_choice, check_int, get_device, atomic_write, scalar, get_rng_state, set_rng_state
+from .core import check_choice, check_int, check_num, get_device, atomic_write, scalar, get_rng_state, set_rng_state
 from .metrics import detect_collapse, probs_and_labels, classification_scores
 from .data import to_device
 from .learner import Callback, CancelFitException, Learner
@@ -73,9 +73,7 @@ class LRScheduleCB(Callback):
     def __init__(self, warmup:float=0.1,       # Fraction of all steps spent warming up, in [0, 1)
                  schedule:str='cosine'):       # 'cosine', 'linear' or 'constant' after the warmup
         check_choice('schedule', schedule, SCHEDULES)
-        if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < 1:
-            raise ValueError(f"warmup={warmup!r} is not valid; choose a fraction of training in [0, 1)")
-        self.warmup, self.schedule, self.sched = warmup, schedule, None
+        self.warmup, self.schedule, self.sched = check_num('warmup', warmup, 0, 1, hi_open=True), schedule, None
     def before_fit(self, learn):
         total = learn.epochs * len(learn.dls.train)
         w = round(self.warmup * total)
@@ -88,8 +86,7 @@ class ClipGradCB(Callback):
     "Clip the global gradient norm to `max_norm`"
     order = 75
     def __init__(self, max_norm:float=1.0, norm_type:float=2.0):
-        if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
-            raise ValueError(f"max_norm={max_norm!r} is not valid; choose a positive number")
+        check_num('max_norm', max_norm, 0, lo_open=True)
         self.max_norm, self.norm_type, self.last_norm = max_norm, norm_type, None
     def after_backward(self, learn):
         ps = [p for g in learn.opt.param_groups for p in g['params']]
@@ -121,9 +118,6 @@ def improved(value:float, best, mode:str, min_delta:float=0.0):
     if best is None: return True
     return value > best + min_delta if mode == 'max' else value < best - min_delta
 
-def _check_delta(min_delta):
-    if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not min_delta >= 0:
-        raise ValueError(f"min_delta={min_delta!r} is not valid; choose a non-negative number")
 
 class EarlyStoppingCB(Callback):
     "Stop when `monitor` has not improved for `patience` epochs"
@@ -132,9 +126,7 @@ class EarlyStoppingCB(Callback):
                  mode:str='auto',            # 'max', 'min' or 'auto' (min for losses and errors)
                  patience:int=3,             # Epochs without improvement before stopping
                  min_delta:float=0.0):       # Smallest change that counts as an improvement
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience={patience!r} is not valid; choose a positive integer")
-        _check_delta(min_delta)
+        check_int('patience', patience, 1); check_num('min_delta', min_delta, 0)
         self.monitor, self.mode, self.patience, self.min_delta = monitor, resolve_mode(mode, monitor), patience, min_delta
         self.load_state_dict({})
     def state_dict(self): return dict(best=self.best, best_epoch=self.best_epoch, wait=self.wait, stopped_epoch=self.stopped_epoch)
@@ -165,7 +157,7 @@ class CollapseGuardCB(Callback):
                  every:int=1,                 # Check every `every` epochs
                  **detect_kwargs):            # Passed to `detect_collapse` (threshold, min_separation, ...)
         check_choice('action', action, ('warn', 'stop'))
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1: raise ValueError(f"every={every!r} is not valid; choose a positive integer")
+        check_int('every', every, 1)
         self.fn, self.action, self.every, self.kw = score_input_fn or probs_and_labels, action, every, detect_kwargs
         self.verdict, self.stop_epoch = None, None
     def before_fit(self, learn): self.stop_epoch = None

@@ -6,11 +6,10 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/losses.html.md"""
 
 # %% ../nbs/20_losses.ipynb #a3a1080f
 from __future__ import annotations
-import math
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
-from .core import check_choice
+from .core import check_choice, check_num
 
 # %% auto #0
 __all__ = ['REDUCTIONS', 'CLASS_WEIGHT_METHODS', 'FUSE_MIN_NUMEL', 'LOSSES', 'SIGMOID_LOSSES', 'REWEIGHTING_LOSSES',
@@ -45,9 +44,7 @@ def _alpha_vector(alpha, C, device):
         return torch.tensor([1 - alpha, alpha], dtype=torch.float32, device=device)
     return _per_class('alpha', alpha, C, device)
 
-def _check_gamma(gamma):
-    if not isinstance(gamma, (int, float)) or isinstance(gamma, bool) or not gamma >= 0 or math.isinf(gamma):
-        raise ValueError(f"gamma={gamma!r} is not valid; choose a finite gamma >= 0 (0 gives cross-entropy)")
+def _check_gamma(gamma): return check_num('gamma', gamma, 0)      # 0 gives cross-entropy
 
 def _class_targets(input:Tensor, target:Tensor, ignore_index:int=-100):
     "Check class-index targets; return `C` and the mask of counted positions (`None` when every position counts)"

@@ -15,7 +15,7 @@ from torch import Tensor
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score, precision_score, recall_score, f1_score,
                              matthews_corrcoef, roc_auc_score, average_precision_score, confusion_matrix,
                              precision_recall_fscore_support, cohen_kappa_score, precision_recall_curve)
-from .core import check_choice
+from .core import check_choice, check_num
 from .losses import (REWEIGHTING_LOSSES, PRIOR_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES,
                                  ALPHA_LOSSES, SMOOTHING_LOSSES)
 
@@ -63,10 +63,7 @@ def _probs(p, name='y_score'):
                          "apply torch.sigmoid or torch.softmax to logits first")
     return p
 
-def _check_threshold(threshold, name='threshold'):
-    if not isinstance(threshold, (int, float, np.number)) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
-        raise ValueError(f"{name}={threshold!r} is not valid; choose a number in [0, 1]")
-    return float(threshold)
+def _check_threshold(threshold, name='threshold'): return check_num(name, threshold, 0, 1)
 
 def _keep(y, ignore_index, *others):
     "Drop the positions where `y == ignore_index` from `y` and `others`"
@@ -177,8 +174,7 @@ def generation_mae(pred_strings,                 # Generated answers (strings; n
                    true_values,                  # True numbers, (N,)
                    max_error:float=20000.):      # Error charged for an answer that does not parse as a number
     "MAE of generated numeric answers, charging `max_error` for each unparsable one"
-    if not isinstance(max_error, (int, float, np.number)) or isinstance(max_error, bool) or not (max_error > 0 and math.isfinite(max_error)):
-        raise ValueError(f"max_error={max_error!r} is not valid; choose a positive finite number")
+    check_num('max_error', max_error, 0, lo_open=True)
     if isinstance(pred_strings, str): raise ValueError("pred_strings must be a sequence of answers, not one string")
     preds = _np(pred_strings).ravel().tolist() if isinstance(pred_strings, torch.Tensor) else list(pred_strings)
     t = _np(true_values, 'true_values').astype(np.float64).ravel()
@@ -248,8 +244,7 @@ def logit_adjust(logits,                  # Logits, (..., C); a tensor stays a t
                  class_counts_or_prior,   # Training class counts or prior probabilities, (C,)
                  tau:float=1.0):          # Strength: 0 changes nothing, 1 is Menon et al.'s default
     "Post-hoc logit adjustment: `logits - tau * log(prior)`"
-    if not isinstance(tau, (int, float, np.number)) or isinstance(tau, bool) or not math.isfinite(tau):
-        raise ValueError(f"tau={tau!r} is not valid; choose a finite number")
+    check_num('tau', tau)
     prior = _prior(class_counts_or_prior)
     C = logits.shape[-1] if hasattr(logits, 'shape') else len(logits[0])
     if C != len(prior): raise ValueError(f"logits have {C} classes but class_counts_or_prior has {len(prior)}")
@@ -353,8 +348,7 @@ def span_f1(true_spans,            # True spans: a list per window of (start, en
             pred_spans,            # Predicted spans, same layout
             iou:float|None=None):  # None: exact match; else the IoU a match needs, in (0, 1]
     "Micro-pooled span precision, recall and F1 by exact or IoU matching"
-    if iou is not None and (not isinstance(iou, (int, float, np.number)) or isinstance(iou, bool) or not 0 < iou <= 1):
-        raise ValueError(f"iou={iou!r} is not valid; choose None (exact match) or a number in (0, 1], e.g. 0.1, 0.25, 0.5")
+    check_num('iou', iou, 0, 1, lo_open=True, none=True)            # None: exact match
     T, P = _windows(true_spans, 'true_spans'), _windows(pred_spans, 'pred_spans')
     if len(T) != len(P): raise ValueError(f"true_spans has {len(T)} windows but pred_spans has {len(P)}")
     tp = sum(_match(t, p, iou) for t, p in zip(T, P))
@@ -421,9 +415,7 @@ def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / 
                     kind:str=None):           # The task kind, when known ('spans' and 'regression_lm' change the advice)
     "Diagnose majority-class or prior collapse from labels and probabilities, and the one step to try next; cheap enough for every epoch"
     threshold = _check_threshold(threshold)
-    for name, v in (('min_separation', min_separation), ('min_lift', min_lift)):
-        if not isinstance(v, (int, float, np.number)) or isinstance(v, bool) or not v >= 0:
-            raise ValueError(f"{name}={v!r} is not valid; choose a non-negative number")
+    check_num('min_separation', min_separation, 0); check_num('min_lift', min_lift, 0)
     y, p = _np(y_true, 'y_true'), _probs(y_prob, 'y_prob')
     if p.shape == y.shape: binary = True
     elif p.ndim == y.ndim + 1 and p.shape[:-1] == y.shape: binary = False

@@ -10,7 +10,7 @@ import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import patch
-from .core import check_choice
+from .core import check_choice, check_num, check_int
 from .losses import sigmoid_focal_loss
 from .tasks.spans import NULL_POINTER, COUNTDOWN_CLIP
 
@@ -28,10 +28,7 @@ def _zero(x:Tensor):
     "A zero that keeps `x`'s graph"
     return x.sum() * 0.
 
-def _check_pos(name, v, allow_zero=False):
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and (v >= 0 if allow_zero else v > 0)
-    if not ok: raise ValueError(f"{name}={v!r} is not valid; choose a finite number {'>= 0' if allow_zero else '> 0'}")
-    return v
+def _check_pos(name, v, allow_zero=False): return check_num(name, v, 0, lo_open=not allow_zero)
 
 # %% ../nbs/22_multitask.ipynb #c1f7df98
 def scale_countdown(countdown:Tensor,           # Countdown target, clipped to [-clip, clip]
@@ -261,9 +258,7 @@ class NormalizedCombiner(LossCombiner):
                  weights:dict=None,         # Prior weights `{task: w}`; tasks left out weigh 1
                  warmup:int=20):            # Training calls averaged into the running-mean references
         super().__init__(tasks)
-        if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 1:
-            raise ValueError(f"warmup={warmup!r} is not valid; choose an integer >= 1")
-        self.warmup, self.fixed_refs = warmup, refs is not None
+        self.warmup, self.fixed_refs = check_int('warmup', warmup, 1), refs is not None
         self.register_buffer('w', _weight_vector(self.tasks, weights))
         self.register_buffer('ref', _ref_vector(self.tasks, refs) if refs is not None else torch.ones(len(self.tasks)))
         self.register_buffer('n_seen', torch.zeros((), dtype=torch.long))

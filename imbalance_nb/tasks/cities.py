@@ -8,7 +8,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.cities.html.md"""
 from __future__ import annotations
 import re
 import numpy as np, pandas as pd, torch
-from ..core import check_choice
+from ..core import check_choice, check_int
 from .core import Task, DictDataset, register_task
 
 # %% auto #0
@@ -174,10 +174,6 @@ CITY_PRESETS = {
 ID_ENCODINGS = ('digits', 'atomic')
 MAX_KM = 20015  # half the circumference, rounded: no two points are farther apart
 
-def _check_int(name, v, lo, hi=None):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
-        raise ValueError(f"{name}={v!r} is not valid; choose an integer " + (f"in {lo}..{hi}" if hi else f">= {lo}"))
-    return int(v)
 
 def _check_thresholds(threshold):
     ts = list(threshold) if isinstance(threshold, (list, tuple, np.ndarray)) else [threshold]
@@ -191,9 +187,9 @@ def _city_config(preset, **knobs):
     "Resolve `preset` and explicit knobs into one checked configuration"
     cfg = {'seed': 0, 'mask': 'answer_only', **CITY_PRESETS[check_choice('preset', preset, CITY_PRESETS)],
            **{k: v for k, v in knobs.items() if v is not None}}
-    cfg['n_cities'] = _check_int('n_cities', cfg['n_cities'], 3, MAX_CITIES)
-    for k in ('n_train', 'n_valid', 'n_test'): cfg[k] = _check_int(k, cfg[k], 1)
-    cfg['seed'] = _check_int('seed', cfg['seed'], 0)
+    cfg['n_cities'] = check_int('n_cities', cfg['n_cities'], 3, MAX_CITIES)
+    for k in ('n_train', 'n_valid', 'n_test'): cfg[k] = check_int(k, cfg[k], 1)
+    cfg['seed'] = check_int('seed', cfg['seed'], 0)
     check_choice('mask', cfg['mask'], MASKS); check_choice('id_encoding', cfg['id_encoding'], ID_ENCODINGS)
     if 'threshold' in cfg: cfg['threshold'] = _check_thresholds(cfg['threshold'])
     return cfg

@@ -8,7 +8,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.spans.html.md"""
 from __future__ import annotations
 import numpy as np, pandas as pd, torch
 from numpy.lib.stride_tricks import sliding_window_view
-from ..core import check_choice
+from ..core import check_choice, check_int, check_num
 from .core import Task, DictDataset, register_task
 
 # %% auto #0
@@ -91,9 +91,6 @@ SPAN_PRESETS = {'small': dict(n_windows=210, n_overlaps=36),
                 'default': dict(n_windows=1500, n_overlaps=0),
                 'benchmark': dict(n_windows=5000, n_overlaps=0)}
 
-def _check_range(name, v, lo, hi, kind='a number'):
-    if not (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and lo <= v <= hi):
-        raise ValueError(f"{name}={v!r} is not valid; choose {kind} in [{lo}, {hi}]")
 
 @register_task('spans')
 def spans_task(preset:str='default',      # 'small' (the seed's 210 windows), 'default' or 'benchmark'
@@ -113,14 +110,14 @@ def spans_task(preset:str='default',      # 'small' (the seed's 210 windows), 'd
     n_overlaps = SPAN_PRESETS[preset]['n_overlaps'] if n_overlaps is None else n_overlaps
     if window_length != WINDOW_LENGTH: raise ValueError(f"window_length={window_length!r} is not valid; the span windows are fixed at {WINDOW_LENGTH} steps")
     if n_features != N_FEATURES: raise ValueError(f"n_features={n_features!r} is not valid; the span windows have {N_FEATURES} features: {', '.join(FEATURE_NAMES)}")
-    _check_range('n_windows', n_windows, 20, 10**6, 'an integer')
+    check_int('n_windows', n_windows, 20, 10**6)
     if not isinstance(n_windows, (int, np.integer)): raise ValueError(f"n_windows={n_windows!r} is not valid; choose an integer in [20, 1000000]")
-    _check_range('n_overlaps', n_overlaps, 0, n_windows // 2, 'an integer (at most half of n_windows)')
-    _check_range('span_frac', span_frac, 0, 1)
-    _check_range('noise', noise, 0, 10)
+    check_int('n_overlaps', n_overlaps, 0, n_windows // 2)     # at most half of n_windows
+    check_num('span_frac', span_frac, 0, 1)
+    check_num('noise', noise, 0, 10)
     check_choice('n_types', n_types, [1, 2])
-    _check_range('valid_frac', valid_frac, 0, 0.5); _check_range('test_frac', test_frac, 0, 0.5)
-    _check_range('seed', seed, 0, 2**63 - 1, 'an integer')
+    check_num('valid_frac', valid_frac, 0, 0.5); check_num('test_frac', test_frac, 0, 0.5)
+    check_int('seed', seed, 0, 2**63 - 1)
     rng = np.random.default_rng(seed)
     G = n_windows - n_overlaps                                  # groups = base windows
     shifts = np.zeros(G, int)

@@ -10,7 +10,7 @@ import io, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split, StratifiedKFold
-from ..core import check_choice
+from ..core import check_choice, check_int, check_num
 from .core import Task, DictDataset, register_task, order_binary
 
 # %% auto #0
@@ -78,9 +78,7 @@ class TabularPreprocessor:
 # %% ../../nbs/12_tasks.tabular.ipynb #7eed1630
 FRAME_KINDS = ('binary', 'multiclass', 'ordinal')
 
-def _check_frac(name, v, lo=0., hi=.5):
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not lo < v < hi:
-        raise ValueError(f"{name}={v!r} is not valid; choose a number with {lo} < {name} < {hi}")
+def _check_frac(name, v, lo=0., hi=.5): return check_num(name, v, lo, hi, lo_open=True, hi_open=True)
 
 def _check_features(X):
     "Refuse feature columns that are entirely missing or hold an infinite value"
@@ -182,8 +180,7 @@ def kfold(data:Task|pd.DataFrame,  # A `Task` (its train split is folded) or a D
           kind:str=None,           # DataFrame only: as in `from_frame`
           name:str='frame'):       # DataFrame only: fold `i` is named `{name}_fold{i}`
     "Stratified k-fold: `(train, valid)` datasets over a Task's train split, or `k` Tasks from a DataFrame"
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(f"k={k!r} is not valid; choose an integer >= 2")
+    check_int('k', k, 2)
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     if isinstance(data, Task):
         labels = getattr(data.train, 'labels', None)
@@ -210,9 +207,9 @@ def titanic_frame(n:int=891,            # Passengers (the seed's Titanic had 891
                   noise:float=1.0,      # Scale of the logistic noise on the latent
                   seed:int=0):          # Seed of the generator
     "A Titanic-like DataFrame: mixed numeric and categorical columns with gaps, `survived` at rate `pos_rate`"
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 20: raise ValueError(f"n={n!r} is not valid; choose an integer >= 20")
+    check_int('n', n, 20)
     _check_frac('pos_rate', pos_rate, 0., 1.)
-    if not isinstance(noise, (int, float)) or noise < 0: raise ValueError(f"noise={noise!r} is not valid; choose a number >= 0")
+    check_num('noise', noise, 0)
     rng = np.random.default_rng(seed)
     pclass = rng.choice(['1st', '2nd', '3rd'], n, p=[.24, .21, .55])
     sex = rng.choice(['male', 'female'], n, p=[.65, .35])
@@ -312,8 +309,8 @@ def grades_frame(n:int=5000,            # Rows; 100,045 gives the seed's exact c
     p = np.asarray(SEED_GRADE_COUNTS if proportions is None else proportions, float)
     if p.ndim != 1 or len(p) < 2 or (p < 0).any() or p.sum() <= 0:
         raise ValueError(f"proportions={proportions!r} is not valid; give at least 2 non-negative shares")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 10 * len(p): raise ValueError(f"n={n!r} is not valid; choose an integer >= {10 * len(p)}")
-    if not isinstance(noise, (int, float)) or noise < 0: raise ValueError(f"noise={noise!r} is not valid; choose a number >= 0")
+    check_int('n', n, 10 * len(p))
+    check_num('noise', noise, 0)
     rng = np.random.default_rng(seed)
     age = rng.normal(58, 12, n).clip(18, 95).round()
     duration = rng.gamma(2., 5., n).round(1)
@@ -355,12 +352,10 @@ def overlap_frame(n:int=10000,          # Rows
                   n_overlap:int=4,      # How many of them hold the positives
                   seed:int=0):          # Seed of the generator
     "A frame where the minority never outnumbers the majority anywhere: `group`, noise `x0`, `x1`, and a 0/1 `label`"
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 100: raise ValueError(f"n={n!r} is not valid; choose an integer >= 100")
+    check_int('n', n, 100)
     _check_frac('purity', purity, 0., 1.)
     _check_frac('pos_rate', pos_rate, 0., purity)
-    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 2: raise ValueError(f"n_groups={n_groups!r} is not valid; choose an integer >= 2")
-    if isinstance(n_overlap, bool) or not isinstance(n_overlap, (int, np.integer)) or not 1 <= n_overlap < n_groups:
-        raise ValueError(f"n_overlap={n_overlap!r} is not valid; choose an integer in 1..{n_groups - 1} (n_groups - 1)")
+    check_int('n_groups', n_groups, 2); check_int('n_overlap', n_overlap, 1, n_groups - 1)
     rng = np.random.default_rng(seed)
     share = pos_rate / purity
     p = np.r_[np.full(n_overlap, share / n_overlap), np.full(n_groups - n_overlap, (1 - share) / (n_groups - n_overlap))]

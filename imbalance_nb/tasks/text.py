@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split
+from ..core import check_num, check_int
 from .core import Task, DictDataset, register_task, order_binary
 from .tabular import read_csv
 
@@ -134,14 +135,6 @@ def text_task(name:str,          # Task name
                 class_names=list(class_names), info=info, params=params or {})
 
 # %% ../../nbs/13_tasks.text.ipynb #3c62103d
-def _check_num(name, v, lo, hi, integer=False, lo_open=False, hi_open=False):
-    ok = not isinstance(v, bool) and isinstance(v, (int, float, np.number)) and (not integer or float(v) == int(v))
-    ok = ok and (v > lo if lo_open else v >= lo) and (hi is None or (v < hi if hi_open else v <= hi))
-    if not ok:
-        rng = f"{'(' if lo_open else '['}{lo}, {hi if hi is not None else 'inf'}{')' if hi_open or hi is None else ']'}"
-        raise ValueError(f"{name}={v!r} is not valid; choose {'an integer' if integer else 'a number'} in {rng}")
-    return int(v) if integer else float(v)
-
 @register_task('text')
 def synthetic_text_task(n_train:int=1000,  # Training comments
                         n_valid:int=200,   # Validation comments
@@ -151,12 +144,12 @@ def synthetic_text_task(n_train:int=1000,  # Training comments
                         max_len:int=64,    # Bytes per row
                         seed:int=0):       # Seed
     "Synthetic toxic/clean comments as byte ids: kind 'binary', classes ['clean', 'toxic']"
-    n_train, n_valid, n_test = (_check_num(k, v, 1, None, True) for k, v in
+    n_train, n_valid, n_test = (check_int(k, v, 1) for k, v in
                                 dict(n_train=n_train, n_valid=n_valid, n_test=n_test).items())
-    pos_rate = _check_num('pos_rate', pos_rate, 0, 1, lo_open=True, hi_open=True)
-    noise = _check_num('noise', noise, 0, .5)
-    max_len = _check_num('max_len', max_len, 1, None, True)
-    seed = _check_num('seed', seed, 0, None, True)
+    pos_rate = check_num('pos_rate', pos_rate, 0, 1, lo_open=True, hi_open=True)
+    noise = check_num('noise', noise, 0, .5)
+    max_len = check_int('max_len', max_len, 1)
+    seed = check_int('seed', seed, 0)
     n = n_train + n_valid + n_test
     n_pos = round(pos_rate*n)
     if min(n_pos, n - n_pos) < 3:
@@ -183,11 +176,11 @@ def from_csv(path,                  # A CSV file
              pos_label=None,        # Two classes: the positive class; None: the minority (or `class_names[1]`)
              encoding:str='utf-8'): # The file's text encoding
     "A byte-level classification `Task` from a CSV of texts and labels, split with stratification"
-    valid_frac = _check_num('valid_frac', valid_frac, 0, 1, lo_open=True, hi_open=True)
-    test_frac = _check_num('test_frac', test_frac, 0, 1, lo_open=True, hi_open=True)
+    valid_frac = check_num('valid_frac', valid_frac, 0, 1, lo_open=True, hi_open=True)
+    test_frac = check_num('test_frac', test_frac, 0, 1, lo_open=True, hi_open=True)
     if valid_frac + test_frac >= 1:
         raise ValueError(f"valid_frac + test_frac = {valid_frac + test_frac} leaves no training rows; keep it below 1")
-    max_len = _check_num('max_len', max_len, 1, None, True)
+    max_len = check_int('max_len', max_len, 1)
     df = read_csv(path, encoding, keep_default_na=False, na_values=[''], dtype={label_col: str})
     for arg, col in (('text_col', text_col), ('label_col', label_col)):
         if col not in df.columns:
