@@ -12,15 +12,15 @@ from pathlib import Path
 import torch
 from torch import nn
 from .core import check_choice, check_int, check_num, get_device, atomic_write, scalar, get_rng_state, set_rng_state
-from .metrics import detect_collapse, probs_and_labels, classification_scores
+from .metrics import probs_and_labels, classification_scores, CollapseMonitor, CollapseWarning
 from .data import to_device
 from .learner import Callback, CancelFitException, Learner
 
 # %% auto #0
 __all__ = ['BASE_KEYS', 'SCHEDULES', 'MODES', 'LOWER_IS_BETTER', 'DeviceCB', 'MetricsCB', 'lr_factor', 'LRScheduleCB',
-           'ClipGradCB', 'resolve_mode', 'monitored', 'improved', 'EarlyStoppingCB', 'CollapseWarning',
-           'CollapseGuardCB', 'ProgressLossCB', 'NonFiniteGuardCB', 'learner_state', 'save_checkpoint',
-           'load_checkpoint', 'restore_state', 'CheckpointCB', 'MixedPrecisionCB', 'ProgressCB']
+           'ClipGradCB', 'resolve_mode', 'monitored', 'improved', 'EarlyStoppingCB', 'CollapseGuardCB',
+           'ProgressLossCB', 'NonFiniteGuardCB', 'learner_state', 'save_checkpoint', 'load_checkpoint', 'restore_state',
+           'CheckpointCB', 'MixedPrecisionCB', 'ProgressCB']
 
 # %% ../nbs/51_callbacks.ipynb #ef8091aa
 def _loss_modules(loss_func):
@@ -146,32 +146,30 @@ class EarlyStoppingCB(Callback):
                                      f"(best {self.best:.4g} at epoch {self.best_epoch})")
 
 # %% ../nbs/51_callbacks.ipynb #333594c6
-class CollapseWarning(UserWarning):
-    "The model predicts (nearly) only the majority class, or only the class prior"
-
 class CollapseGuardCB(Callback):
-    "Diagnose majority or prior collapse on the validation outputs each epoch; warn, or stop"
+    "Diagnose majority or prior collapse on the validation outputs each epoch (a `CollapseMonitor`); warn, or stop"
     order, needs_preds = 20, True
     def __init__(self, score_input_fn=None,   # `(preds, targets) -> (y_true, y_prob)`; default `probs_and_labels`
                  action:str='warn',           # 'warn' (warn and record) or 'stop' (also end the run)
                  every:int=1,                 # Check every `every` epochs
-                 **detect_kwargs):            # Passed to `detect_collapse` (threshold, min_separation, ...)
+                 patience:int=1,              # With 'stop': collapsed checks in a row before stopping
+                 **detect_kwargs):            # Passed to `detect_collapse` (threshold, min_separation, tried, kind, ...)
         check_choice('action', action, ('warn', 'stop'))
-        check_int('every', every, 1)
-        self.fn, self.action, self.every, self.kw = score_input_fn or probs_and_labels, action, every, detect_kwargs
+        self.fn, self.action, self.every = score_input_fn or probs_and_labels, action, check_int('every', every, 1)
+        self.monitor = CollapseMonitor(patience=patience, **detect_kwargs)
         self.verdict, self.stop_epoch = None, None
     def before_fit(self, learn): self.stop_epoch = None
     def after_epoch(self, learn):
         if learn.epoch % self.every or learn.val_preds is None: return
-        self.verdict = v = detect_collapse(*self.fn(learn.val_preds, learn.val_targets), **self.kw)
+        self.verdict = v = self.monitor.update(*self.fn(learn.val_preds, learn.val_targets)).end_epoch(learn.epoch)
         learn.history[-1]['collapse'] = v.kind
-        if v.collapsed:
-            warnings.warn(f"epoch {learn.epoch}: {v.kind} collapse: {v.message}", CollapseWarning)
-            if self.action == 'stop': self.stop_epoch = learn.epoch
+        if self.action == 'stop' and self.monitor.stop: self.stop_epoch = learn.epoch
     def before_epoch(self, learn):
         if self.stop_epoch is not None: raise CancelFitException(f"collapse at epoch {self.stop_epoch}: {self.verdict.message}")
-    def state_dict(self): return dict(stop_epoch=self.stop_epoch)
-    def load_state_dict(self, d): self.stop_epoch = d.get('stop_epoch')
+    def state_dict(self): return dict(stop_epoch=self.stop_epoch, monitor=self.monitor.state_dict())
+    def load_state_dict(self, d):
+        self.stop_epoch = d.get('stop_epoch')
+        if 'monitor' in d: self.monitor.load_state_dict(d['monitor'])
 
 # %% ../nbs/51_callbacks.ipynb #524d74ee
 class ProgressLossCB(Callback):

@@ -17,7 +17,7 @@ from .data import detach, concat_batches, batch_size
 from .learner import Callback
 
 # %% auto #0
-__all__ = ['CSV_FILES', 'RECORDERS', 'feature_stats', 'grad_norms', 'CSVLoggerCB']
+__all__ = ['CSV_FILES', 'RECORDERS', 'feature_stats', 'grad_norms', 'CSVWriter', 'CSVLoggerCB']
 
 # %% ../nbs/52_diagnostics.ipynb #05d98c39
 def feature_stats(x:Tensor, names=None):  # Inputs: (..., F) floats (each of the F features), or integer ids (one feature)
@@ -123,6 +123,24 @@ def _columns(name, rows):
     if name == 'epoch_metrics': cols = [c for c in cols if c not in ('lr', 'epoch_time')] + ['lr', 'epoch_time']
     return cols
 
+class CSVWriter:
+    "The diagnostic files of one run folder: rows kept per file, each file rewritten atomically when it gets rows"
+    def __init__(self, run_dir): self.run_dir, self.rows = Path(run_dir), {}
+    def start(self, names, start_epoch:int=0):
+        "Begin the files `names`; from a resumed run's files keep the rows of the epochs before `start_epoch`"
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            f = self.run_dir / f'{name}.csv'
+            old = pd.read_csv(f).to_dict('records') if start_epoch > 0 and f.exists() and f.stat().st_size else []
+            self.rows[name] = [row for row in old if row['epoch'] < start_epoch]
+            self._write(name)
+    def _write(self, name):
+        rows = self.rows[name]
+        atomic_write(self.run_dir / f'{name}.csv', pd.DataFrame(rows, columns=_columns(name, rows)).to_csv(index=False))
+    def add(self, name, rows):
+        "Append `rows` to file `name` and rewrite it (files without new rows are left as they are)"
+        if rows: self.rows[name] += rows; self._write(name)
+
 class CSVLoggerCB(Callback):
     "Write the diagnostic CSV files that apply to the run and `metadata.json` to `run_dir`, rewritten atomically every epoch"
     order = 60
@@ -141,21 +159,12 @@ class CSVLoggerCB(Callback):
     @property
     def needs_preds(self): return self.prob_stats_fn is not None
 
-    def _write(self, name):
-        rows = self.rows[name]
-        atomic_write(self.run_dir / f'{name}.csv', pd.DataFrame(rows, columns=_columns(name, rows)).to_csv(index=False))
-
     def before_fit(self, learn): self.recs = None
     def _start(self, learn):
         "The files that apply, with the rows of the epochs before `start_epoch` kept; `metadata.json`"
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         self.recs = [r for r in (R(self) for R in RECORDERS) if r.applies(learn)]
-        self.rows = {}
-        for r in self.recs:
-            f = self.run_dir / f'{r.name}.csv'
-            old = pd.read_csv(f).to_dict('records') if learn.start_epoch > 0 and f.exists() and f.stat().st_size else []
-            self.rows[r.name] = [row for row in old if row['epoch'] < learn.start_epoch]
-            self._write(r.name)
+        self.writer = CSVWriter(self.run_dir)
+        self.writer.start([r.name for r in self.recs], learn.start_epoch)
         atomic_write(self.run_dir / 'metadata.json', json.dumps(self.metadata(learn), indent=2, default=str))
 
     def _each(self, event, learn):
@@ -170,9 +179,7 @@ class CSVLoggerCB(Callback):
     def after_backward(self, learn): self._each('after_backward', learn)
     def after_batch(self, learn): self._each('after_batch', learn)
     def after_epoch(self, learn):
-        for r in self.recs:
-            new = r.rows(learn)
-            if new: self.rows[r.name] += new; self._write(r.name)     # files without new rows are left as they are
+        for r in self.recs: self.writer.add(r.name, r.rows(learn))
 
     def metadata(self, learn):
         "What `metadata.json` records"

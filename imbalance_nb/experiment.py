@@ -6,11 +6,12 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/experiment.html.md"""
 
 # %% ../nbs/60_experiment.ipynb #0e3a1eeb
 from __future__ import annotations
-import difflib, hashlib, inspect, json, os, re, shutil, time, traceback, warnings, itertools
+import copy, difflib, hashlib, importlib, inspect, json, os, re, shutil, time, traceback, warnings, itertools
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
+from torch import nn
 from torch.utils.data import DataLoader
 from .core import (check_choice, check_num, check_int, not_for, set_seed, get_device, environment_info, atomic_write,
                                get_rng_state, set_rng_state, jsonable)
@@ -28,7 +29,7 @@ from .diagnostics import CSVLoggerCB, CSV_FILES
 # %% auto #0
 __all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS', 'RUN_FILES', 'RUN_DIRS',
            'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'recipe', 'unknown_params_message', 'check_params',
-           'baseline_config', 'setup', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
+           'resolve_model', 'baseline_config', 'setup', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
            'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run', 'pm_flags', 'explain', 'grid', 'sweep_names',
            'default_notebook', 'sweep', 'collect']
 
@@ -56,6 +57,7 @@ DEFAULTS = dict(
     n_windows=None,         # Windows in all splits: spans
     task_kwargs=None,       # Other arguments of the task builder (threshold, pos_rate, noise, ...), as a dict
     model_kwargs=None,      # Arguments of the model that the task does not fix (d_model, n_layers, hidden, ...); over the recipe's
+    model=None,             # Your own model: an nn.Module, a callable task -> nn.Module, or 'package.module:factory'; None: the kind's
     monitor=None,           # History key for the best checkpoint and early stopping; None: the kind's (`Kind.monitor`)
     patience=None,          # Early stopping after this many epochs without improvement; None: off
     clip=1.0,               # Gradient norm clipping; None: off
@@ -143,6 +145,31 @@ def check_params(ns:dict,        # A notebook's `globals()`, right after its par
     if bad: raise ValueError(unknown_params_message(bad, allowed))
 
 # %% ../nbs/60_experiment.ipynb #14273cd8
+def resolve_model(model):  # An `nn.Module`, a callable `task -> nn.Module`, or an import path 'package.module:factory'
+    "What `run`'s `model` names, as an `nn.Module` or a callable; an import path is imported (and refused clearly when it cannot be)"
+    if isinstance(model, nn.Module) or (callable(model) and not isinstance(model, str)): return model
+    if not isinstance(model, str) or model.count(':') != 1 or not all(model.split(':')):
+        raise ValueError(f"model={model!r} is not valid; choose an nn.Module, a callable task -> nn.Module, or an import path "
+                         "'package.module:factory' (the factory is called with the task)")
+    mod, name = model.split(':')
+    try: f = getattr(importlib.import_module(mod), name)
+    except ModuleNotFoundError as e: raise ValueError(f"model={model!r}: cannot import {mod!r} ({e}); is it installed, or on PYTHONPATH?") from None
+    except AttributeError: raise ValueError(f"model={model!r}: module {mod!r} has no {name!r}") from None
+    if not callable(f): raise ValueError(f"model={model!r}: {name!r} is not callable; it must take the task and return an nn.Module")
+    return f
+
+def _make_model(cfg, task, kind):
+    "The run's model: the kind's default, a copy of the user's module, or what the user's factory builds"
+    m, kw = cfg['model'], cfg['model_kwargs'] or {}
+    if m is None: return kind.model(task, **kw)
+    m = resolve_model(m)
+    if isinstance(m, nn.Module):
+        if kw: raise ValueError(f"model_kwargs={kw!r} does not apply to a model object; build the model with them, or pass a factory")
+        return copy.deepcopy(m)              # every run trains its own copy, from the same initial weights
+    out = m(task, **kw)
+    if not isinstance(out, nn.Module): raise TypeError(f"model: the factory {getattr(m, '__name__', m)!r} returned {type(out).__name__}, not an nn.Module")
+    return out
+
 def _check_out_dir(out_dir):
     "Refuse an `out_dir` that is a file or cannot be written, naming the path"
     p = Path(out_dir).absolute()
@@ -173,7 +200,9 @@ def _check_static(config):
     r = recipe(t, cfg['preset'])                     # what the preset's recipe says, for what the config leaves None
     if cfg['model_kwargs'] is not None and not isinstance(cfg['model_kwargs'], dict):
         raise ValueError(f"model_kwargs={cfg['model_kwargs']!r} is not valid; choose a dict of model arguments or None")
-    cfg['model_kwargs'] = {**(r['model_kwargs'] or {}), **(cfg['model_kwargs'] or {})} or None
+    if cfg['model'] is not None: resolve_model(cfg['model'])              # refused now if it cannot be found
+    own = cfg['model'] is not None                                         # the recipe sizes the kind's model only
+    cfg['model_kwargs'] = {**({} if own else r['model_kwargs'] or {}), **(cfg['model_kwargs'] or {})} or None
     cfg.update({k: r[k] for k in ('epochs', 'batch_size', 'lr', 'wd') if cfg[k] is None})
     cfg['epochs'], cfg['batch_size'] = check_int('epochs', cfg['epochs'], 1), check_int('batch_size', cfg['batch_size'], 1)
     cfg['seed'] = check_int('seed', cfg['seed'], 0)
@@ -251,7 +280,8 @@ def read_status(run_dir):  # A run folder
 
 # %% ../nbs/60_experiment.ipynb #9b3e5a01
 def _slug(v):
-    s = v.name if isinstance(v, Task) else str(v)
+    s = (v.name if isinstance(v, Task) else type(v).__name__ if isinstance(v, nn.Module)
+         else getattr(v, '__name__', str(v)) if callable(v) else str(v))
     return re.sub(r'[^A-Za-z0-9._+=-]+', '_', s).strip('_')[:40]
 
 def run_name(config:dict):  # Parameters of one run (a partial config is fine: missing keys are defaults)
@@ -384,6 +414,7 @@ def _probe(cfg, task, model):
             warnings.simplefilter('ignore')
             try: preds = model(b['x'])
             except Exception as e: raise ValueError(f"the model failed on one validation batch of task {task.name!r}: {type(e).__name__}: {e}") from None
+            kind_of(task).check_output(task, preds, b)
             keys = [k for k, v in kind_of(task).scores(task, preds, b['y']).items() if isinstance(v, (int, float))]
     finally: model.train(was); set_rng_state(state)
     allowed = [k for k in BASE_KEYS if k != 'epoch'] + keys
@@ -397,7 +428,8 @@ def _record(cfg, task, device, model):
     rec = dict(cfg, task=task.name, task_kind=task.kind, task_params=task.params, task_fingerprint=task_fingerprint(task),
                n_classes=task.n_classes, class_names=task.class_names, class_counts=task.class_counts,
                pos_label=task.info.get('pos_label'),
-               model=dict(cls=type(model).__name__, n_params=sum(p.numel() for p in model.parameters())),
+               model=dict(cls=type(model).__name__, path=cfg['model'] if isinstance(cfg['model'], str) else None,
+                          own=cfg['model'] is not None, n_params=sum(p.numel() for p in model.parameters())),
                environment=environment_info(str(device)), started=_now())
     if isinstance(cfg['task'], Task): rec['task_object'] = True
     return rec
@@ -426,7 +458,7 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
     "`run` after `_setup`: check the model and the folder, train the baseline and the run, evaluate, write"
     device, kind = get_device(cfg['device']), kind_of(task)
     set_seed(cfg['seed'])
-    model = kind.model(task, **(cfg['model_kwargs'] or {}))
+    model = _make_model(cfg, task, kind)
     loss_func = kind.loss(task, cfg['loss'], **lkw)
     dls = DataLoaders.from_task(task, cfg['batch_size'], sampler=cfg['sampler'], seed=cfg['seed'], pin_memory=device.type == 'cuda')
     _probe(cfg, task, model)
@@ -598,8 +630,9 @@ def sweep(configs:list,                # Config dicts (see `grid`)
         notebook = Path(notebook) if notebook is not None else default_notebook()
         if notebook is None or not notebook.is_file():
             raise ValueError(f"notebook={str(notebook) if notebook else None!r}: no train.ipynb found; pass notebook='path/to/train.ipynb'")
-        bad = [i for i, c in enumerate(configs) if isinstance(c.get('task'), Task)]
-        if bad: raise ValueError(f"configs {bad} hold Task objects, which papermill cannot pass to a notebook; use via='run'")
+        bad = [i for i, c in enumerate(configs) if isinstance(c.get('task'), Task) or not isinstance(c.get('model'), (str, type(None)))]
+        if bad: raise ValueError(f"configs {bad} hold Python objects (a Task, or a model that is not an import path), which papermill "
+                                 "cannot pass to a notebook; use via='run', or name the model as 'package.module:factory'")
     check_int('n_workers', n_workers, 1, none=True); check_int('threads', threads, 1, none=True)
     runs_dir = Path(runs_dir).absolute(); runs_dir.mkdir(parents=True, exist_ok=True)
     names = sweep_names(configs)

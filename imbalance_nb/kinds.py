@@ -71,6 +71,15 @@ class Kind:
 
     def class_counts(self, task): return task.class_counts
     def n_outputs(self, task): return task.n_classes
+    def output_shape(self, task, batch): return (len(batch['y']), task.n_classes)
+
+    def check_output(self, task, preds, batch):
+        "Refuse model outputs that do not fit the kind's contract, with the shape expected"
+        want = self.output_shape(task, batch)
+        got = tuple(preds.shape) if isinstance(preds, Tensor) else type(preds).__name__
+        if got != want:
+            raise ValueError(f"the model returned {got} on a batch of {len(batch['y'])} but task {task.name!r} (kind {self.name!r}) "
+                             f"needs logits of shape {want}: one per class ({task.n_classes}); see the forward contract in imbalance_nb.kinds")
 
     def loss(self, task:Task, name:str='ce', **kwargs):
         "The loss `name` for this kind, with class counts from the task: `loss_fn(preds, batch['y'])`"
@@ -246,6 +255,7 @@ class LMKind(Kind):
         return _build(TinyCausalLM, task, kwargs, vocab_size=i['vocab_size'], max_len=i['seq_len'], pad_id=i['pad_id'])
     def class_counts(self, task): return lm_class_counts(task)
     def n_outputs(self, task): return task.info['vocab_size']
+    def output_shape(self, task, batch): return (*batch['y'].shape, task.info['vocab_size'])
     def loss_options(self, cfg, task):
         if cfg['loss'] in SIGMOID_LOSSES:
             raise ValueError(f"loss={cfg['loss']!r} is a sigmoid loss; next-token prediction needs a softmax loss: {', '.join(self.losses)}")
@@ -363,6 +373,12 @@ class SpansKind(Kind):
             kw['type_weight'] = class_weights(task.class_counts, cfg['class_weights'], kind='counts')
         kw['combiner'] = check_choice('combiner', cfg.get('combiner') or 'normalized', COMBINERS)
         return kw
+    def check_output(self, task, preds, batch):
+        N, T = batch['y']['mask'].shape
+        want = dict(type=(N, task.n_classes), **{k: (N, T) for k in ('start', 'end', 'span', 'countdown')})
+        got = {k: tuple(v.shape) for k, v in preds.items()} if isinstance(preds, dict) else type(preds).__name__
+        if not isinstance(got, dict) or any(got.get(k) != v for k, v in want.items()):
+            raise ValueError(f"the model returned {got} but a spans task needs a dict of {want}; see the forward contract in imbalance_nb.kinds")
     def probs(self, task, preds, y): return y['mask'].long(), torch.sigmoid(preds['span'].detach().float())
     def scores(self, task, preds, y):
         m, p = self.probs(task, preds, y)

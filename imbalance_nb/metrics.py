@@ -23,7 +23,8 @@ from .losses import (REWEIGHTING_LOSSES, PRIOR_LOSSES, METHOD_LOSSES, WEIGHT_LOS
 __all__ = ['THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'STEPS', 'binary_metrics', 'multiclass_metrics', 'generation_mae',
            'BestThreshold', 'best_threshold', 'logit_adjust', 'BestTau', 'tune_logit_adjustment', 'spans_from_mask',
            'span_f1', 'span_metrics', 'probability_separation', 'Collapse', 'detect_collapse', 'NextStep', 'next_step',
-           'probs_and_labels', 'classification_scores', 'plot_confusion', 'plot_pr_curve', 'plot_prob_hist']
+           'probs_and_labels', 'classification_scores', 'CollapseWarning', 'CollapseMonitor', 'plot_confusion',
+           'plot_pr_curve', 'plot_prob_hist']
 
 # %% ../nbs/30_metrics.ipynb #d7b7690f
 def _np(x, name='x'):
@@ -576,6 +577,48 @@ def classification_scores(preds, targets, ignore_index:int=-100):
     if p.shape == y.shape: return binary_metrics(y.reshape(-1), p.reshape(-1), ignore_index=ignore_index)
     if p.shape[-1] == 2: return binary_metrics(y.reshape(-1), p[..., 1].reshape(-1), ignore_index=ignore_index)
     return multiclass_metrics(y.reshape(-1), p.reshape(-1, p.shape[-1]), ignore_index=ignore_index)
+
+# %% ../nbs/30_metrics.ipynb #7f3b1002
+class CollapseWarning(UserWarning):
+    "The model predicts (nearly) only the majority class, or only the class prior"
+
+class CollapseMonitor:
+    "Collapse verdicts epoch by epoch from labels and scores fed batch by batch, in any training loop"
+    def __init__(self, patience:int=3,           # Collapsed epochs in a row before `stop` says so
+                 from_logits:bool=False,         # `update` gets logits: apply sigmoid / softmax first
+                 warn:bool=True,                 # Warn (`CollapseWarning`) on a collapsed epoch
+                 tried:dict=None,                # What training uses (loss, sampler, ...), so the fix never repeats it
+                 **detect_kwargs):               # Passed to `detect_collapse` (threshold, ignore_index, kind, ...)
+        self.patience, self.from_logits, self.warn = check_num('patience', patience, 1, integer=True), from_logits, warn
+        self.tried, self.kw = tried, detect_kwargs
+        self.history, self.run_length, self._y, self._p = [], 0, [], []
+
+    def update(self, y_true, y_score):
+        "Add one batch of labels and scores (probabilities, or logits with `from_logits`)"
+        if self.from_logits: y_true, y_score = probs_and_labels(torch.as_tensor(y_score), torch.as_tensor(y_true))
+        self._y.append(_np(y_true, 'y_true')); self._p.append(_np(y_score, 'y_score'))
+        return self
+
+    def end_epoch(self, epoch:int=None):   # The epoch's number; None: the next one
+        "The verdict on everything fed since the last epoch; appends to `history` and starts a new epoch"
+        if not self._y: raise ValueError("end_epoch() before any update(): feed the epoch's labels and scores first")
+        y, p = np.concatenate(self._y), np.concatenate(self._p)
+        self._y, self._p = [], []
+        v = detect_collapse(y, p, tried=self.tried, **self.kw)
+        self.run_length = self.run_length + 1 if v.collapsed else 0
+        ev = v.evidence
+        row = dict(epoch=len(self.history) if epoch is None else epoch, verdict=v.kind, fix=v.fix.text, fix_params=v.fix.params,
+                   min_recall=float(min(ev['recall'])), min_pr_auc_lift=float(np.nanmin(np.array(ev['pr_auc']) / np.array(ev['prevalence'])))
+                   if len(ev['classes']) > 1 else math.nan, message=v.message)
+        self.history.append(row); self.last = v
+        if v.collapsed and self.warn: warnings.warn(f"epoch {row['epoch']}: {v.kind} collapse: {v.message}", CollapseWarning, stacklevel=2)
+        return v
+
+    @property
+    def stop(self): return self.run_length >= self.patience
+    def state_dict(self): return dict(history=list(self.history), run_length=self.run_length)
+    def load_state_dict(self, d): self.history, self.run_length = list(d['history']), d['run_length']
+    def __repr__(self): return f"CollapseMonitor(patience={self.patience}, epochs={len(self.history)}, stop={self.stop})"
 
 # %% ../nbs/30_metrics.ipynb #d8c06bb0
 def _fig(figsize):
