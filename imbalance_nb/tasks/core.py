@@ -133,7 +133,7 @@ def register_task(name:str):
         return f
     return _inner
 
-BUILTIN_TASK_MODULES = ('cities', 'spans', 'tabular', 'text')
+BUILTIN_TASK_MODULES = ('cities', 'spans', 'tabular', 'text', 'real', 'longtail')
 
 def load_builtin_tasks():
     "Import the library's task modules, which register their builders (done at call time: they import this module)"
