@@ -27,8 +27,8 @@ from .callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseG
 from .diagnostics import CSVLoggerCB, CSV_FILES
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS', 'RUN_FILES',
-           'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG', 'recipe',
+__all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'LM_UNTIED', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS',
+           'RUN_FILES', 'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG', 'recipe',
            'unknown_params_message', 'check_params', 'resolve_model', 'baseline_config', 'setup', 'read_status',
            'run_name', 'project_root', 'notebook_out_dir', 'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run',
            'pm_flags', 'explain', 'grid', 'sweep_names', 'default_notebook', 'sweep', 'collect']
@@ -76,6 +76,7 @@ DEFAULTS = dict(
 PRESETS = ('quick', 'benchmark')
 GENERIC_RECIPE = dict(epochs=3, batch_size=64, lr=3e-3, wd=0.0, model_kwargs=None)
 LM_SIZE = dict(d_model=64, n_layers=2, n_heads=4)
+LM_UNTIED = dict(LM_SIZE, tie_weights=False)   # atomic city ids: a tied head sits on the prior for thousands of steps
 REAL_SMALL = ('titanic', 'hmda', 'resume', 'health', 'chile')     # the real tables of a few thousand rows (real_mpls: 44k)
 RECIPES = {  # preset -> task -> {'task': the builder's arguments, 'train': the training recipe (over GENERIC_RECIPE)}
     'quick': {
@@ -91,7 +92,7 @@ RECIPES = {  # preset -> task -> {'task': the builder's arguments, 'train': the 
         'real_mpls': dict(train=dict(epochs=3, batch_size=256))},
     'benchmark': {
         'overlap':   dict(task=dict(n=100000), train=dict(epochs=5, batch_size=256)),
-        'distthres': dict(task=dict(preset='benchmark'), train=dict(epochs=40, lr=1e-3, model_kwargs=LM_SIZE)),
+        'distthres': dict(task=dict(preset='data_rich'), train=dict(epochs=7, lr=1e-3, model_kwargs=LM_UNTIED)),
         'dist':      dict(task=dict(preset='benchmark'), train=dict(epochs=40, lr=1e-3, model_kwargs=LM_SIZE)),
         'spans':     dict(task=dict(preset='benchmark'), train=dict(epochs=5, lr=2e-3, wd=0.01)),
         'binary':    dict(task=dict(n=8910), train=dict(epochs=30, wd=0.01)),

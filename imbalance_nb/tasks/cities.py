@@ -170,6 +170,7 @@ def encode_rows(tok:CharTokenizer, # The tokenizer
 CITY_PRESETS = {
     'quick':     dict(n_cities=50,  n_train=512,  n_valid=128,  n_test=128,  id_encoding='digits'),
     'benchmark': dict(n_cities=150, n_train=8000, n_valid=1000, n_test=1000, id_encoding='atomic'),
+    'data_rich': dict(n_cities=500, n_train=120000, n_valid=2000, n_test=2000, id_encoding='atomic'),
 }
 ID_ENCODINGS = ('digits', 'atomic')
 MAX_KM = 20015  # half the circumference, rounded: no two points are farther apart
@@ -241,7 +242,7 @@ def _city_task(kind:str, cfg:dict) -> Task:
 
 # %% ../../nbs/10_tasks.cities.ipynb #f681ff65
 @register_task('distthres')
-def distthres_task(preset:str='quick',      # Size preset: 'quick' or 'benchmark'; explicit knobs below win
+def distthres_task(preset:str='quick',      # Size preset: 'quick', 'benchmark' or 'data_rich'; explicit knobs below win
                    n_cities:int=None,       # Cities in the world, 3..9000; None (here and below): the preset's
                    n_train:int=None,        # Training examples
                    n_valid:int=None,        # Validation examples
@@ -256,7 +257,7 @@ def distthres_task(preset:str='quick',      # Size preset: 'quick' or 'benchmark
     return _city_task('distthres', cfg)
 
 @register_task('dist')
-def dist_task(preset:str='quick',      # Size preset: 'quick' or 'benchmark'; explicit knobs below win
+def dist_task(preset:str='quick',      # Size preset: 'quick', 'benchmark' or 'data_rich'; explicit knobs below win
               n_cities:int=None,       # Cities in the world, 3..9000; None (here and below): the preset's
               n_train:int=None,        # Training examples
               n_valid:int=None,        # Validation examples
