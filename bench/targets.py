@@ -125,22 +125,19 @@ def main(argv=None):
     if a.jobs < 1 or a.threads < 1: sys.exit(f"--jobs={a.jobs} --threads={a.threads}: both must be at least 1")
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     csv = out / 'targets.csv'
-    listed = {(sc, c[0]) for sc, cs in CANDIDATES.items() for c in cs}
+    listed = [(sc, c[0]) for sc, cs in CANDIDATES.items() for c in cs]        # the table's order
     old = pd.read_csv(csv) if csv.exists() else pd.DataFrame(columns=KEYS)
     gone = old[[(s, n) not in listed for s, n in zip(old.scenario, old.config)]]
     if len(gone): print(f"dropping {len(gone)} row(s) of configurations no longer listed: {sorted(set(gone.config))}")
-    old = old.drop(gone.index)
+    rows = {(r['scenario'], r['config'], int(r['seed'])): r for r in old.drop(gone.index).to_dict('records')}
     todo = [(sc, c[0], c[1], s) for sc in a.scenarios for c in CANDIDATES[sc] for s in a.seeds if len(c) < 3 or s in c[2]]
-    have = set(map(tuple, old[KEYS].astype({'seed': int}).values.tolist())) if len(old) else set()
-    if not a.rerun: todo = [t for t in todo if (t[0], t[1], t[3]) not in have]
-    print(f"{len(todo)} run(s) to do, {a.jobs} at a time ({len(have)} row(s) kept; --rerun runs them again)", flush=True)
-    rows = old
+    if not a.rerun: todo = [t for t in todo if (t[0], t[1], t[3]) not in rows]
+    print(f"{len(todo)} run(s) to do, {a.jobs} at a time ({len(rows)} row(s) kept; --rerun runs them again)", flush=True)
+    def table():
+        return pd.DataFrame(sorted(rows.values(), key=lambda r: (listed.index((r['scenario'], r['config'])), r['seed'])))
     def add(row):
-        nonlocal rows
-        key = (row['scenario'], row['config'], row['seed'])
-        keep = [tuple(k) != key for k in rows[KEYS].values.tolist()] if len(rows) else []
-        rows = pd.concat([rows[keep] if len(rows) else rows, pd.DataFrame([row])], ignore_index=True)
-        tmp = csv.with_suffix('.csv.tmp'); rows.to_csv(tmp, index=False); os.replace(tmp, csv)   # a row as soon as it ends
+        rows[(row['scenario'], row['config'], row['seed'])] = row
+        tmp = csv.with_suffix('.csv.tmp'); table().to_csv(tmp, index=False); os.replace(tmp, csv)   # a row as soon as it ends
         print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
     with ProcessPoolExecutor(a.jobs) as ex:
         futs = [ex.submit(one, sc, n, cfg, s, a.threads) for sc, n, cfg, s in todo]
@@ -152,9 +149,7 @@ def main(argv=None):
             for f in futs: f.cancel()
             raise
     import torch
-    order = {(sc, c[0]): i for i, (sc, c) in enumerate((sc, c) for sc, cs in CANDIDATES.items() for c in cs)}
-    rows = rows.assign(_o=[order[(s, n)] for s, n in zip(rows.scenario, rows.config)]).sort_values(['_o', 'seed']).drop(columns='_o')
-    rows.to_csv(csv, index=False)
+    rows = table(); rows.to_csv(csv, index=False)
     machine = (f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, "
                f"{a.jobs} run(s) at a time x {a.threads} torch thread(s)")
     md = markdown(rows, argv if argv is not None else sys.argv[1:], machine)
