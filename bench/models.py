@@ -3,12 +3,16 @@
     python bench/models.py                              # CPU, float32, every task: a table, also written to bench/results
     python bench/models.py --device cuda                # a GPU: float32 and bfloat16 autocast (MixedPrecisionCB)
     python bench/models.py --tasks spans text --steps 50
+    python bench/models.py --tasks distthres dist --forward kind x   # the LM head at labelled positions vs everywhere:
+                                                                      # models-cpu-forward-kind-x.md
 
 Each (task, precision) is measured in a fresh Python process, so one model's memory does not count against the
 next. A measurement builds the task at the `benchmark` preset, the model with that preset's recipe
 (`imbalance_nb.experiment.RECIPES`: width, depth, batch size) and plain cross-entropy (the spans task: the library's
 default multitask loss), then runs the `Learner` for `--warmup` training steps (not timed) and `--steps`
-timed ones (optimizer step included, no validation).
+timed ones (optimizer step included, no validation). The model is called as `run` calls it, through the task
+kind's `forward` (the cities' language model computes its head only at the labelled positions); `--forward x`
+calls `model(batch['x'])` instead, for the side-by-side comparison.
 
 - samples/s: examples per second over the timed steps (a step's wall clock time, CUDA synchronised).
 - step_peak_mib: what one training step adds at its peak to a warm process (activations, their gradients,
@@ -24,7 +28,7 @@ timed ones (optimizer step included, no validation).
 - state_mib: weights + gradients + AdamW's two moments, 16 bytes per parameter (exact for float32 training).
 Timings are from one process per row on whatever machine runs this; read them as sizes on a quiet machine."""
 from __future__ import annotations
-import argparse, json, os, platform, subprocess, sys, threading, time
+import argparse, itertools, json, os, platform, subprocess, sys, threading, time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,17 +62,17 @@ def saved_for_backward(learn, dls, dev, precision):
     learn.model.train()
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x), \
          torch.autocast(dev.type, dtype=torch.bfloat16, enabled=precision == 'bf16'):
-        learn.loss_func(learn.model(b['x']), b['y'])
+        learn.loss_func(learn.forward(learn.model, b), b['y'])
     return sum(seen.values())
 
 
-def measure(task_name, device='cpu', precision='fp32', warmup=10, steps=100, threads=None):
+def measure(task_name, device='cpu', precision='fp32', warmup=10, steps=100, threads=None, forward='kind'):
     "One row: throughput and peak memory of training `task_name`'s model (run in its own process)"
     import torch
     from imbalance_nb.core import set_seed
     from imbalance_nb.tasks.core import make_task
     from imbalance_nb.experiment import RECIPES, recipe
-    from imbalance_nb.kinds import build_model, task_loss
+    from imbalance_nb.kinds import build_model, task_loss, kind_of
     from imbalance_nb.data import DataLoaders, batch_size
     from imbalance_nb.learner import Learner, Callback, CancelFitException
     from imbalance_nb.callbacks import DeviceCB, MixedPrecisionCB
@@ -102,7 +106,7 @@ def measure(task_name, device='cpu', precision='fp32', warmup=10, steps=100, thr
 
     tcb = TimerCB()
     cbs = [DeviceCB(dev), tcb] + ([MixedPrecisionCB(cpu=True)] if precision == 'bf16' else [])
-    learn = Learner(model, dls, loss, lr=1e-3, cbs=cbs)
+    learn = Learner(model, dls, loss, lr=1e-3, cbs=cbs, forward=kind_of(task).forward if forward == 'kind' else None)
     import gc; gc.collect()
     tcb.mem = _PeakRSS() if dev.type == 'cpu' else None
     # enough epochs for warmup + steps on a small training split
@@ -110,7 +114,7 @@ def measure(task_name, device='cpu', precision='fp32', warmup=10, steps=100, thr
     learn.fit(max(1, -(-(warmup + steps) // per_epoch)))
     if tcb.n == 0 or tcb.t == 0: raise RuntimeError(f"{task_name}: fewer than {warmup + steps} training steps ran")
     row = dict(task=task_name, model=type(model).__name__, params=sum(p.numel() for p in model.parameters()),
-               n_train=len(task.train), batch_size=bs, device=str(dev), precision=precision,
+               n_train=len(task.train), batch_size=bs, device=str(dev), precision=precision, forward=forward,
                threads=torch.get_num_threads(), steps=steps, samples_per_s=tcb.n / tcb.t, ms_per_step=1000 * tcb.t / steps,
                epoch_s_est=len(task.train) / (tcb.n / tcb.t))
     if dev.type == 'cuda':
@@ -131,6 +135,8 @@ def main(argv=None):
     ap.add_argument('--warmup', type=int, default=10)
     ap.add_argument('--steps', type=int, default=100)
     ap.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's own)")
+    ap.add_argument('--forward', nargs='+', choices=['kind', 'x'], default=['kind'],
+                    help="kind: as run calls the model (the task kind's forward); x: model(batch['x']); both: side by side")
     ap.add_argument('--out', default=str(ROOT / 'bench' / 'results'), help="folder for models-<device>.md; '' to skip")
     ap.add_argument('--one', default=None, help=argparse.SUPPRESS)   # internal: measure one (task, precision), print JSON
     a = ap.parse_args(argv)
@@ -142,24 +148,23 @@ def main(argv=None):
         import torch
         if not torch.cuda.is_available(): ap.error(f"--device {a.device!r}: no CUDA device here; choose --device cpu")
     if a.one:
-        task, prec = a.one.split(':')
-        print('ROW ' + json.dumps(measure(task, a.device, prec, a.warmup, a.steps, a.threads)), flush=True); return
+        task, prec, fwd = a.one.split(':')
+        print('ROW ' + json.dumps(measure(task, a.device, prec, a.warmup, a.steps, a.threads, fwd)), flush=True); return
     precs = a.precision or (['fp32'] if a.device == 'cpu' else ['fp32', 'bf16'])
     import pandas as pd, torch
     rows = []
-    for t in a.tasks:
-        for p in precs:
-            cmd = [sys.executable, __file__, '--one', f'{t}:{p}', '--device', a.device, '--warmup', str(a.warmup),
-                   '--steps', str(a.steps)] + (['--threads', str(a.threads)] if a.threads else [])
-            env = {**os.environ, 'MALLOC_MMAP_THRESHOLD_': os.environ.get('MALLOC_MMAP_THRESHOLD_', '65536')}
-            r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
-            line = next((l for l in r.stdout.splitlines() if l.startswith('ROW ')), None)
-            if r.returncode or line is None:
-                print(f"{t} {p}: failed\n{r.stderr[-2000:]}", file=sys.stderr)
-                rows.append(dict(task=t, precision=p, error=(r.stderr.strip().splitlines() or ['?'])[-1][:200])); continue
-            rows.append(json.loads(line[4:])); print(f"  {t} {p}: {rows[-1]['samples_per_s']:.0f} samples/s", flush=True)
+    for t, p, fwd in itertools.product(a.tasks, precs, a.forward):
+        cmd = [sys.executable, __file__, '--one', f'{t}:{p}:{fwd}', '--device', a.device, '--warmup', str(a.warmup),
+               '--steps', str(a.steps)] + (['--threads', str(a.threads)] if a.threads else [])
+        env = {**os.environ, 'MALLOC_MMAP_THRESHOLD_': os.environ.get('MALLOC_MMAP_THRESHOLD_', '65536')}
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+        line = next((l for l in r.stdout.splitlines() if l.startswith('ROW ')), None)
+        if r.returncode or line is None:
+            print(f"{t} {p} {fwd}: failed\n{r.stderr[-2000:]}", file=sys.stderr)
+            rows.append(dict(task=t, precision=p, forward=fwd, error=(r.stderr.strip().splitlines() or ['?'])[-1][:200])); continue
+        rows.append(json.loads(line[4:])); print(f"  {t} {p} {fwd}: {rows[-1]['samples_per_s']:.0f} samples/s", flush=True)
     df = pd.DataFrame(rows)
-    cols = ['task', 'model', 'params', 'n_train', 'batch_size', 'precision', 'threads', 'samples_per_s', 'ms_per_step',
+    cols = ['task', 'model', 'params', 'n_train', 'batch_size', 'precision', 'forward', 'threads', 'samples_per_s', 'ms_per_step',
             'epoch_s_est', 'step_peak_mib', 'saved_mib', 'state_mib', 'rss_before_mib']
     cols += ['error'] if 'error' in df else []
     df = df.reindex(columns=cols)
@@ -169,9 +174,10 @@ def main(argv=None):
     dev_desc = torch.cuda.get_device_name(a.device) if a.device.startswith('cuda') else f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPU cores"
     head = (f"# Training throughput and peak memory per model (benchmark preset)\n\n"
             f"`python bench/models.py --device {a.device}{' --precision ' + ' '.join(precs) if a.precision else ''}"
-            f"{' --steps ' + str(a.steps) if a.steps != 100 else ''}{' --warmup ' + str(a.warmup) if a.warmup != 10 else ''}`, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {dev_desc}, "
+            f"{' --forward ' + ' '.join(a.forward) if a.forward != ['kind'] else ''}{' --steps ' + str(a.steps) if a.steps != 100 else ''}{' --warmup ' + str(a.warmup) if a.warmup != 10 else ''}`, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {dev_desc}, "
             f"torch {torch.__version__}; {a.warmup} warm-up steps, then {a.steps} timed training steps (forward, loss, backward, "
-            f"AdamW step; no validation), one process per row. step_peak_mib: what a training step adds at its peak, above "
+            f"AdamW step; no validation), one process per row; forward `kind`: the model called as `run` calls it (the LM "
+            "head only at labelled positions), `x`: `model(batch['x'])`. step_peak_mib: what a training step adds at its peak, above "
             "data, weights, gradients and optimizer state: " +
             ("`torch.cuda.max_memory_allocated` minus the memory allocated before the timed steps" if a.device != 'cpu' else
              "the largest resident set during the timed steps minus the one before them, with `MALLOC_MMAP_THRESHOLD_=65536` so "
@@ -186,7 +192,7 @@ def main(argv=None):
     print('\n' + head + table)
     if a.out:
         out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-        name = 'cpu' if a.device == 'cpu' else 'cuda'
+        name = ('cpu' if a.device == 'cpu' else 'cuda') + ('' if a.forward == ['kind'] else '-forward-' + '-'.join(a.forward))
         (out / f'models-{name}.md').write_text(head + table + '\n')
         df.to_csv(out / f'models-{name}.csv', index=False)
         print(f"\nwritten: {out / f'models-{name}.md'}")

@@ -487,7 +487,7 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
         last = run_dir / 'checkpoints' / 'last.pt'
         ck = load_checkpoint(last) if cfg['resume'] and last.is_file() else None
         done = ck is not None and ck['epoch'] + 1 >= cfg['epochs']          # trained already: evaluate again
-        learn = Learner(model, dls, loss_func, lr=cfg['lr'], wd=cfg['wd'],
+        learn = Learner(model, dls, loss_func, lr=cfg['lr'], wd=cfg['wd'], forward=kind.forward,
                         cbs=_callbacks(cfg, task, run_dir, device, resume=None if done else ck) + list(cbs))
         stage = 'training'
         with warnings.catch_warnings():

@@ -69,6 +69,7 @@ class Kind:
         raise ValueError(f"task {task.name!r} (kind {task.kind!r}) has neither 'vocab_size' (token ids: ByteEncoder) nor "
                          f"'n_features' (a feature vector: MLP) in task.info; cannot choose a model")
 
+    def forward(self, model, batch): return model(batch['x'])
     def class_counts(self, task): return task.class_counts
     def n_outputs(self, task): return task.n_classes
     def output_shape(self, task, batch): return (len(batch['y']), task.n_classes)
@@ -176,7 +177,8 @@ class TaskLoss(nn.Module):
         if self.kind in ('lm', 'regression_lm'):
             if preds.dim() != 3 or preds.shape[:2] != y.shape:
                 raise ValueError(f"LM logits must be (N, L, V) with (N, L) = labels' shape {tuple(y.shape)}; got {tuple(preds.shape)}")
-            return self.loss(preds.transpose(1, 2), y)
+            keep = y != -100
+            return self.loss(preds[keep], y[keep])
         if preds.dim() != 2 or y.dim() != 1 or len(preds) != len(y):
             raise ValueError(f"logits must be (N, C) and targets (N,); got {tuple(preds.shape)} and {tuple(y.shape)}")
         if self.sigmoid:
@@ -270,6 +272,10 @@ class LMKind(Kind):
         "`TinyCausalLM` sized from the task's vocabulary, sequence length and padding id"
         i = task.info
         return _build(TinyCausalLM, task, kwargs, vocab_size=i['vocab_size'], max_len=i['seq_len'], pad_id=i['pad_id'])
+    def forward(self, model, batch):
+        "Our `TinyCausalLM` computes its head only at the labelled positions (`at`); any other model gets `model(batch['x'])`"
+        if isinstance(model, TinyCausalLM): return model(batch['x'], at=batch['y'] != -100)
+        return model(batch['x'])
     def class_counts(self, task): return lm_class_counts(task)
     def n_outputs(self, task): return task.info['vocab_size']
     def output_shape(self, task, batch): return (*batch['y'].shape, task.info['vocab_size'])

@@ -83,20 +83,24 @@ def _check_batch(b):
         got = sorted(b) if isinstance(b, Mapping) else type(b).__name__
         raise TypeError(f"a batch must be a dict with keys 'x' and 'y' (the Task contract); got {got}")
 
+def _forward_x(model, batch): return model(batch['x'])
+
 class Learner:
     "Train `model` on `dls` with `loss_func`; features come from callbacks"
-    def __init__(self, model:nn.Module,        # The model: `model(batch['x'])` gives the predictions
+    def __init__(self, model:nn.Module,        # The model: `forward(model, batch)` gives the predictions
                  dls,                          # Has `train` and `valid` loaders yielding `{'x':..., 'y':...}` batches
                  loss_func,                    # `loss_func(preds, batch['y'])` gives a scalar tensor
                  opt_func=torch.optim.AdamW,   # Called as `opt_func(param_groups, lr=lr, weight_decay=wd)`
                  lr:float=1e-3,                # Learning rate (groups may set their own)
                  cbs=None,                     # Callbacks for every `fit` (a `Recorder` is added when none is given)
-                 wd:float=0.0):                # Weight decay (loss parameters never get any)
+                 wd:float=0.0,                 # Weight decay (loss parameters never get any)
+                 forward=None):                # `forward(model, batch)` -> predictions; None: `model(batch['x'])`
         if not isinstance(model, nn.Module): raise TypeError(f"model must be a torch nn.Module; got {type(model).__name__}")
         if not (hasattr(dls, 'train') and hasattr(dls, 'valid')): raise TypeError(f"dls must have `train` and `valid` loaders (see DataLoaders); got {type(dls).__name__}")
-        for nm, f in (('loss_func', loss_func), ('opt_func', opt_func)):
+        forward = _forward_x if forward is None else forward
+        for nm, f in (('loss_func', loss_func), ('opt_func', opt_func), ('forward', forward)):
             if not callable(f): raise TypeError(f"{nm} must be callable; got {type(f).__name__}")
-        self.model, self.dls, self.loss_func, self.opt_func = model, dls, loss_func, opt_func
+        self.model, self.dls, self.loss_func, self.opt_func, self.forward = model, dls, loss_func, opt_func, forward
         self.lr, self.wd = check_num('lr', lr, 0), check_num('wd', wd, 0)
         self.cbs = _check_cbs(cbs)
         if not any(isinstance(cb, Recorder) for cb in self.cbs): self.cbs.append(Recorder())
@@ -117,7 +121,7 @@ def _with_events(self:Learner, name, f, exc=()):
 
 @patch
 def _one_batch(self:Learner):
-    self.preds = self.model(self.batch['x']); self('after_pred')
+    self.preds = self.forward(self.model, self.batch); self('after_pred')
     self.loss = self.loss_func(self.preds, self.batch['y']); self('after_loss')
     if not self.training: return
     self.loss.backward(); self('after_backward')

@@ -92,13 +92,20 @@ class TinyCausalLM(nn.Module):
         self.apply(_init_weights)
         if tie_weights: self.head.weight = self.tok.weight
 
-    def forward(self, x:Tensor):  # Token ids (N, L), L <= max_len
+    def forward(self, x:Tensor,      # Token ids (N, L), L <= max_len
+                at:Tensor=None):       # Boolean (N, L): the positions that need logits (the rest are 0); None: all
         _check_ids(x, 'x', self.vocab_size)
         L = x.shape[1]
         if L > self.max_len: raise ValueError(f"x has length {L} but max_len={self.max_len}; build the model with a larger max_len")
+        if at is not None and (at.dtype != torch.bool or at.shape != x.shape):
+            raise ValueError(f"at must be a boolean mask of x's shape {tuple(x.shape)}; got {at.dtype} of shape {tuple(at.shape)}")
         h = self.drop(self.tok(x) + self.pos(torch.arange(L, device=x.device)))
         for b in self.blocks: h = b(h)
-        return self.head(self.ln(h))
+        if at is None: return self.head(self.ln(h))
+        z = self.head(self.ln(h[at]))                     # (M, V) for the M kept positions
+        out = z.new_zeros(*x.shape, self.vocab_size)
+        out[at] = z
+        return out
 
     def extra_repr(self):
         return (f"vocab_size={self.vocab_size}, d_model={self.d_model}, n_layers={self.n_layers}, n_heads={self.n_heads}, "
