@@ -5,6 +5,8 @@
     python bench/models.py --tasks spans text --steps 50
     python bench/models.py --tasks distthres dist --forward kind x   # the LM head at labelled positions vs everywhere:
                                                                       # models-cpu-forward-kind-x.md
+    python bench/models.py --tasks distthres spans --malloc-trim default 65536   # glibc's trim threshold as Dask's nanny
+                                                                      # sets it for its workers: models-cpu-trim.md
 
 Each (task, precision) is measured in a fresh Python process, so one model's memory does not count against the
 next. A measurement builds the task at the `benchmark` preset, the model with that preset's recipe
@@ -14,19 +16,23 @@ timed ones (optimizer step included, no validation). The model is called as `run
 kind's `forward` (the cities' language model computes its head only at the labelled positions); `--forward x`
 calls `model(batch['x'])` instead, for the side-by-side comparison.
 
-- samples/s: examples per second over the timed steps (a step's wall clock time, CUDA synchronised).
+- samples/s: examples per second over the timed steps (a step's wall clock time, CUDA synchronised), in a
+  process with glibc's default allocator settings, as training runs (`--malloc-trim 65536` adds rows timed with
+  `MALLOC_TRIM_THRESHOLD_=65536`, what Dask's nanny gives its workers unless told otherwise).
 - step_peak_mib: what one training step adds at its peak to a warm process (activations, their gradients,
   temporaries), above the steady state of data, weights, gradients and optimizer state. CPU: the resident set,
-  sampled every 2 ms during the timed steps, minus the resident set just before them; each measuring process runs
+  sampled every 2 ms during the timed steps, minus the resident set just before them, in a second process run
   with `MALLOC_MMAP_THRESHOLD_=65536`, so glibc maps every block of 64 KiB or more on its own and unmaps it when
   torch frees it, and the resident set follows the live tensors (without it, freed memory stays cached and the
-  figure depends on the allocator's history). CUDA: `torch.cuda.max_memory_allocated()` minus the memory allocated
+  figure depends on the allocator's history). That setting faults every such block in again on each step, so it
+  would slow the step it measures: the timing comes from the first process. CUDA: `torch.cuda.max_memory_allocated()` minus the memory allocated
   before the timed steps.
 - saved_mib: bytes of the distinct storages autograd saves for backward in one training forward
   (`torch.autograd.graph.saved_tensors_hooks`): the activations a step must keep, measured without any allocator,
   as a cross-check of step_peak_mib (which also holds the gradients and temporaries of backward).
 - state_mib: weights + gradients + AdamW's two moments, 16 bytes per parameter (exact for float32 training).
-Timings are from one process per row on whatever machine runs this; read them as sizes on a quiet machine."""
+Timings are from one process per row on whatever machine runs this; read them as sizes on a quiet machine, and
+compare rows of one run (`--forward`, `--malloc-trim`) rather than runs of different days."""
 from __future__ import annotations
 import argparse, itertools, json, os, platform, subprocess, sys, threading, time
 from datetime import datetime, timezone
@@ -135,6 +141,9 @@ def main(argv=None):
     ap.add_argument('--warmup', type=int, default=10)
     ap.add_argument('--steps', type=int, default=100)
     ap.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's own)")
+    ap.add_argument('--malloc-trim', nargs='+', default=['default'],
+                    help="glibc's MALLOC_TRIM_THRESHOLD_ for the timed process: 'default' (unset) and/or a number of bytes "
+                         "(65536 is what Dask's nanny sets for its workers)")
     ap.add_argument('--forward', nargs='+', choices=['kind', 'x'], default=['kind'],
                     help="kind: as run calls the model (the task kind's forward); x: model(batch['x']); both: side by side")
     ap.add_argument('--out', default=str(ROOT / 'bench' / 'results'), help="folder for models-<device>.md; '' to skip")
@@ -142,6 +151,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.device != 'cpu' and not a.device.startswith('cuda'):
         ap.error(f"--device {a.device!r} is not valid; choose 'cpu', 'cuda' or 'cuda:N'")
+    bad = [v for v in a.malloc_trim if v != 'default' and not v.isdigit()]
+    if bad: ap.error(f"--malloc-trim {bad[0]!r} is not valid; choose 'default' or a number of bytes (e.g. 65536)")
     for nm in ('warmup', 'steps'):
         if getattr(a, nm) < (0 if nm == 'warmup' else 1): ap.error(f"--{nm} {getattr(a, nm)} is not valid; choose a positive integer")
     if a.device.startswith('cuda'):
@@ -152,19 +163,28 @@ def main(argv=None):
         print('ROW ' + json.dumps(measure(task, a.device, prec, a.warmup, a.steps, a.threads, fwd)), flush=True); return
     precs = a.precision or (['fp32'] if a.device == 'cpu' else ['fp32', 'bf16'])
     import pandas as pd, torch
-    rows = []
-    for t, p, fwd in itertools.product(a.tasks, precs, a.forward):
+    plain = {k: v for k, v in os.environ.items() if k not in ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_')}
+    def one(t, p, fwd, env):
         cmd = [sys.executable, __file__, '--one', f'{t}:{p}:{fwd}', '--device', a.device, '--warmup', str(a.warmup),
                '--steps', str(a.steps)] + (['--threads', str(a.threads)] if a.threads else [])
-        env = {**os.environ, 'MALLOC_MMAP_THRESHOLD_': os.environ.get('MALLOC_MMAP_THRESHOLD_', '65536')}
-        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**plain, **env})
         line = next((l for l in r.stdout.splitlines() if l.startswith('ROW ')), None)
         if r.returncode or line is None:
             print(f"{t} {p} {fwd}: failed\n{r.stderr[-2000:]}", file=sys.stderr)
-            rows.append(dict(task=t, precision=p, forward=fwd, error=(r.stderr.strip().splitlines() or ['?'])[-1][:200])); continue
-        rows.append(json.loads(line[4:])); print(f"  {t} {p} {fwd}: {rows[-1]['samples_per_s']:.0f} samples/s", flush=True)
+            return dict(error=(r.stderr.strip().splitlines() or ['?'])[-1][:200])
+        return json.loads(line[4:])
+    TIMING, MEMORY = ('samples_per_s', 'ms_per_step', 'epoch_s_est'), ('step_peak_mib', 'rss_before_mib', 'saved_mib')
+    rows = []
+    for t, p, fwd, trim in itertools.product(a.tasks, precs, a.forward, a.malloc_trim):
+        timed = one(t, p, fwd, {} if trim == 'default' else {'MALLOC_TRIM_THRESHOLD_': trim})
+        mem = one(t, p, fwd, {'MALLOC_MMAP_THRESHOLD_': '65536'}) if a.device == 'cpu' else timed
+        row = {**{k: v for k, v in mem.items() if k not in TIMING}, **{k: timed.get(k) for k in TIMING},
+               'task': t, 'precision': p, 'forward': fwd, 'malloc_trim': trim}
+        if 'error' in timed or 'error' in mem: row['error'] = timed.get('error') or mem.get('error')
+        rows.append(row)
+        if 'error' not in row: print(f"  {t} {p} {fwd} trim={trim}: {row['samples_per_s']:.0f} samples/s", flush=True)
     df = pd.DataFrame(rows)
-    cols = ['task', 'model', 'params', 'n_train', 'batch_size', 'precision', 'forward', 'threads', 'samples_per_s', 'ms_per_step',
+    cols = ['task', 'model', 'params', 'n_train', 'batch_size', 'precision', 'forward', 'malloc_trim', 'threads', 'samples_per_s', 'ms_per_step',
             'epoch_s_est', 'step_peak_mib', 'saved_mib', 'state_mib', 'rss_before_mib']
     cols += ['error'] if 'error' in df else []
     df = df.reindex(columns=cols)
@@ -173,10 +193,11 @@ def main(argv=None):
     for c, f in fmt.items(): show[c] = [f.format(v) if pd.notna(v) else '' for v in show[c]]
     dev_desc = torch.cuda.get_device_name(a.device) if a.device.startswith('cuda') else f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPU cores"
     head = (f"# Training throughput and peak memory per model (benchmark preset)\n\n"
-            f"`python bench/models.py --device {a.device}{' --precision ' + ' '.join(precs) if a.precision else ''}"
-            f"{' --forward ' + ' '.join(a.forward) if a.forward != ['kind'] else ''}{' --steps ' + str(a.steps) if a.steps != 100 else ''}{' --warmup ' + str(a.warmup) if a.warmup != 10 else ''}`, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {dev_desc}, "
+            f"`python bench/models.py --device {a.device}{' --tasks ' + ' '.join(a.tasks) if a.tasks != TASKS else ''}"
+            f"{' --precision ' + ' '.join(precs) if a.precision else ''}{' --threads ' + str(a.threads) if a.threads else ''}"
+            f"{' --forward ' + ' '.join(a.forward) if a.forward != ['kind'] else ''}{' --malloc-trim ' + ' '.join(a.malloc_trim) if a.malloc_trim != ['default'] else ''}{' --steps ' + str(a.steps) if a.steps != 100 else ''}{' --warmup ' + str(a.warmup) if a.warmup != 10 else ''}`, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {dev_desc}, "
             f"torch {torch.__version__}; {a.warmup} warm-up steps, then {a.steps} timed training steps (forward, loss, backward, "
-            f"AdamW step; no validation), one process per row; forward `kind`: the model called as `run` calls it (the LM "
+            f"AdamW step; no validation), timed in a fresh process per row (glibc defaults unless `malloc_trim` says) and its memory measured in another; forward `kind`: the model called as `run` calls it (the LM "
             "head only at labelled positions), `x`: `model(batch['x'])`. step_peak_mib: what a training step adds at its peak, above "
             "data, weights, gradients and optimizer state: " +
             ("`torch.cuda.max_memory_allocated` minus the memory allocated before the timed steps" if a.device != 'cpu' else
@@ -192,7 +213,8 @@ def main(argv=None):
     print('\n' + head + table)
     if a.out:
         out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-        name = ('cpu' if a.device == 'cpu' else 'cuda') + ('' if a.forward == ['kind'] else '-forward-' + '-'.join(a.forward))
+        name = (('cpu' if a.device == 'cpu' else 'cuda') + ('' if a.forward == ['kind'] else '-forward-' + '-'.join(a.forward))
+                + ('' if a.malloc_trim == ['default'] else '-trim'))
         (out / f'models-{name}.md').write_text(head + table + '\n')
         df.to_csv(out / f'models-{name}.csv', index=False)
         print(f"\nwritten: {out / f'models-{name}.md'}")

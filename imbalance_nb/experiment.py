@@ -626,6 +626,18 @@ def _run_one(config, run_dir, via='run', notebook=None, threads=None, kernel=Non
 # %% ../nbs/60_experiment.ipynb #cd183091
 DASK_WORKER_CONFIG = {'distributed.worker.profile.enabled': False}   # its sampling thread slows the training runs
 
+def _worker_environ():
+    "Dask's environment for new worker processes, less `MALLOC_TRIM_THRESHOLD_` (64 KiB: every step faults its memory in again)"
+    import dask
+    return {k: v for k, v in dask.config.get('distributed.nanny.pre-spawn-environ', {}).items() if k != 'MALLOC_TRIM_THRESHOLD_'}
+
+def _local_cluster(n_workers):
+    "A `LocalCluster` of `n_workers` single-threaded worker processes, with `DASK_WORKER_CONFIG` and `_worker_environ`"
+    import dask; from dask.distributed import LocalCluster
+    with dask.config.set({'distributed.nanny.pre-spawn-environ': _worker_environ()}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                            env={'DASK_' + k.upper().replace('.', '__').replace('-', '_'): str(v) for k, v in DASK_WORKER_CONFIG.items()})
+
 def sweep(configs:list,                # Config dicts (see `grid`)
           executor:str='local',        # 'local' (one after another, in this process) or 'dask'
           scheduler:str=None,          # Dask: a scheduler address; None starts a `LocalCluster` here
@@ -653,15 +665,12 @@ def sweep(configs:list,                # Config dicts (see `grid`)
     if executor == 'local':
         for a in args: _run_one(*a)
     else:
-        try: import dask; from dask.distributed import Client, LocalCluster
+        try: import dask; from dask.distributed import Client
         except ImportError: raise ImportError("executor='dask' needs dask.distributed: pip install 'dask[distributed]'") from None
         th = threads or 1
         with warnings.catch_warnings(), dask.config.set(DASK_WORKER_CONFIG):
             warnings.simplefilter('ignore')
-            cluster = None if scheduler else LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1,
-                                                          processes=True, dashboard_address=None,
-                                                          env={'DASK_' + k.upper().replace('.', '__').replace('-', '_'): str(v)
-                                                               for k, v in DASK_WORKER_CONFIG.items()})
+            cluster = None if scheduler else _local_cluster(n_workers or os.cpu_count())
             client = Client(scheduler or cluster)
             try:
                 futs = [client.submit(_run_one, c, d, v, nb, th, k, pure=False) for c, d, v, nb, _, k in args]
