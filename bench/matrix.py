@@ -191,6 +191,19 @@ def meta_parts(meta, df):
     return [dict(meta, scenarios=[x for x in SCENARIOS if x in set(df.scenario)])] if meta else []
 
 
+def recipe_epochs(mode, scenario):
+    "The epochs a run of `scenario` trains today (frame's recipe is this script's; the others' their preset's)"
+    from imbalance_nb.experiment import recipe
+    return FRAME_TRAIN[mode]['epochs'] if scenario == 'frame' else recipe(scenario, PRESET[mode])['epochs']
+
+
+def stale(df, mode):
+    "{scenario: (epochs its rows ran, epochs its recipe trains now)} where the two differ: rows of an older recipe"
+    nn = df[df.epochs.notna()]                     # the scikit-learn rows have no epochs
+    ran = nn.groupby('scenario').epochs.agg(lambda e: sorted(set(e.astype(int))))
+    return {x: (ran[x], now) for x in ran.index if ran[x] != [now := recipe_epochs(mode, x)]}
+
+
 def markdown(df, mode, meta):
     df = df.copy()
     df['sampler'] = df['sampler'].where(df['sampler'].notna() & (df['sampler'] != ''), None)
@@ -209,10 +222,17 @@ def markdown(df, mode, meta):
          f"`python bench/matrix.py --mode {mode}` (`--scenarios` reruns some and keeps the others' rows); every number below "
          f"is computed from `bench/results/matrix-{mode}.csv`. Made in {len(parts)} part(s):", ""]
     for p in parts:
+        how = (["collected with `--collect` from the run folders of sweeps that stopped or ran in parts (e.g. one per seed): "
+                "the runs' own wall time shared over the workers"] if p.get('collected') else []) \
+              + ([f"its share, by the runs' own time, of a part that also held {', '.join(x for x in p['share_of'] if x not in p['scenarios'])}, "
+                  "rerun since"] if p.get('share_of') else [])
         L.append(f"- {', '.join(p['scenarios'])}: seeds {', '.join(map(str, p.get('seeds', [])))}; {p.get('date', '?')} on "
-                 f"{p.get('machine', '?')}; {(p.get('wall_s') or float('nan')) / 60:.1f} min"
-                 + (" (collected with `--collect` from the run folders of a stopped sweep: the runs' own wall time shared over "
-                    "the workers)" if p.get('collected') else '') + ".")
+                 f"{p.get('machine', '?')}; {(p.get('wall_s') or float('nan')) / 60:.1f} min" + (f" ({'; '.join(how)})" if how else '') + ".")
+    old_recipe = stale(df, mode)
+    if old_recipe:
+        L += ["", "Rows trained at an older recipe than their scenario's preset holds now (rerun them with `--scenarios`): "
+              + "; ".join(f"{x} ({'/'.join(map(str, ran))} epochs; the recipe now trains {now})" for x, (ran, now) in old_recipe.items())
+              + "."]
     L += ["", "Cells: mean ± std over seeds of the scenario's headline metric at the default decision rule (threshold 0.5 / argmax); "
           "— where the combination does not apply (`run` refuses it) or was not run. Arrows: ↑ higher is better, ↓ lower."]
     for title, group in GROUPS.items():
@@ -384,9 +404,15 @@ def merge_previous(out, mode, res, scenarios):
     kept = old[~old.scenario.isin(scenarios)]
     if not len(kept): return res, []
     parts = []
+    secs = pd.to_numeric(old.wall_s, errors='coerce').fillna(0).groupby(old.scenario).sum()
     for p in meta_parts(json.loads(metaf.read_text()) if metaf.is_file() else {}, old):
         left = [x for x in p['scenarios'] if x not in scenarios]
-        if left: parts.append(dict(p, scenarios=left))
+        if not left: continue
+        if len(left) < len(p['scenarios']) and p.get('wall_s'):   # keep only the kept scenarios' share of that part's wall time
+            allv, keptv = secs.reindex(p['scenarios']).fillna(0).sum(), secs.reindex(left).fillna(0).sum()
+            p = dict(p, wall_s=p['wall_s'] * keptv / allv if allv else None,
+                     share_of=p.get('share_of', p['scenarios']))
+        parts.append(dict(p, scenarios=left))
     print(f"kept the previous {csv.name}'s {len(kept)} rows of {', '.join(sorted(set(kept.scenario)))}; replaced those of "
           f"{', '.join(scenarios)}")
     both = pd.concat([kept.reindex(columns=CSV_COLS), res], ignore_index=True)
@@ -429,7 +455,7 @@ def main(argv=None):
     ap.add_argument('--estimate', action='store_true', help="with --dry-run: time one 1-epoch run per scenario (ce, seed 0, "
                     "1 thread) and extrapolate the matrix's CPU time")
     ap.add_argument('--collect', action='store_true', help="build the CSV from the run folders already in --runs-dir (a stopped "
-                    "sweep): configs with no completed run are left out, so pass only --scenarios whose runs all finished")
+                    "sweep, or sweeps of one seed each): configs with no completed run are left out, so pass only --scenarios whose runs all finished")
     ap.add_argument('--from-csv', action='store_true', help="only regenerate the markdown from the existing CSV")
     a = ap.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
