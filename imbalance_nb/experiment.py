@@ -25,13 +25,14 @@ from .callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseG
                                     EarlyStoppingCB, CheckpointCB, NonFiniteGuardCB, ProgressLossCB, ProgressCB,
                                     MixedPrecisionCB, BASE_KEYS, load_checkpoint)
 from .diagnostics import CSVLoggerCB, CSV_FILES
+from .predict import save_predictor, model_recipe, resolve_model, PREDICTOR_FILE, WEIGHTS_FILE
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'LM_UNTIED', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS',
            'RUN_FILES', 'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG', 'recipe',
-           'unknown_params_message', 'check_params', 'resolve_model', 'baseline_config', 'setup', 'read_status',
-           'run_name', 'project_root', 'notebook_out_dir', 'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run',
-           'pm_flags', 'explain', 'grid', 'sweep_names', 'default_notebook', 'sweep', 'collect']
+           'unknown_params_message', 'check_params', 'baseline_config', 'setup', 'read_status', 'run_name',
+           'project_root', 'notebook_out_dir', 'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run', 'pm_flags',
+           'explain', 'grid', 'sweep_names', 'default_notebook', 'sweep', 'collect']
 
 # %% ../nbs/60_experiment.ipynb #f9fb7e69
 DEFAULTS = dict(
@@ -154,19 +155,6 @@ def check_params(ns:dict,        # A notebook's `globals()`, right after its par
     if bad: raise ValueError(unknown_params_message(bad, allowed))
 
 # %% ../nbs/60_experiment.ipynb #14273cd8
-def resolve_model(model):  # An `nn.Module`, a callable `task -> nn.Module`, or an import path 'package.module:factory'
-    "What `run`'s `model` names, as an `nn.Module` or a callable; an import path is imported (and refused clearly when it cannot be)"
-    if isinstance(model, nn.Module) or (callable(model) and not isinstance(model, str)): return model
-    if not isinstance(model, str) or model.count(':') != 1 or not all(model.split(':')):
-        raise ValueError(f"model={model!r} is not valid; choose an nn.Module, a callable task -> nn.Module, or an import path "
-                         "'package.module:factory' (the factory is called with the task)")
-    mod, name = model.split(':')
-    try: f = getattr(importlib.import_module(mod), name)
-    except ModuleNotFoundError as e: raise ValueError(f"model={model!r}: cannot import {mod!r} ({e}); is it installed, or on PYTHONPATH?") from None
-    except AttributeError: raise ValueError(f"model={model!r}: module {mod!r} has no {name!r}") from None
-    if not callable(f): raise ValueError(f"model={model!r}: {name!r} is not callable; it must take the task and return an nn.Module")
-    return f
-
 def _make_model(cfg, task, kind):
     "The run's model: the kind's default, a copy of the user's module, or what the user's factory builds"
     m, kw = cfg['model'], cfg['model_kwargs'] or {}
@@ -271,7 +259,7 @@ def setup(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their 
     return cfg, task
 
 # %% ../nbs/60_experiment.ipynb #ae43af29
-RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', *(f'{n}.csv' for n in CSV_FILES))
+RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', PREDICTOR_FILE, WEIGHTS_FILE, *(f'{n}.csv' for n in CSV_FILES))
 RUN_DIRS = ('checkpoints', 'plots', 'baseline')
 RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device', 'plots')   # how a run is made, not what it trains
 RESUME_SAFE = RUN_ONLY + ('epochs', 'patience', 'tune_metric')                    # may change when resuming
@@ -335,7 +323,7 @@ def _prepare(run_dir:Path, record:dict, cfg:dict):
         diff = _differences(saved, record, RESUME_SAFE)
         if diff: raise ValueError(f"resume=True, but the run in {str(run_dir)!r} was made with another configuration ({'; '.join(diff)}); "
                                   f"only {', '.join(RESUME_SAFE)} may change when resuming. Start a new run: another out_dir, or overwrite=True")
-        for f in ('metrics.json',): (run_dir / f).unlink(missing_ok=True)      # stale until this run writes them again
+        for f in ('metrics.json', PREDICTOR_FILE, WEIGHTS_FILE): (run_dir / f).unlink(missing_ok=True)      # stale until this run writes them again
         shutil.rmtree(run_dir / 'plots', ignore_errors=True)
         return 'resume'
     diff = _differences(saved, record, RUN_ONLY)
@@ -501,7 +489,9 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
         bs = 2 * cfg['batch_size']
         valid = learn.get_preds(_loader(task, 'valid', bs, device))
         test = learn.get_preds(_loader(task, 'test', bs, device))
-        metrics, plot = kind.evaluate(task, kind.probs(task, *valid), kind.probs(task, *test), cfg['tune_metric'], tried=cfg)
+        vp = kind.probs(task, *valid)
+        rule, T = kind.tune(task, vp, cfg['tune_metric']), kind.temperature(task, vp)
+        metrics, plot = kind.evaluate(task, vp, kind.probs(task, *test), cfg['tune_metric'], tried=cfg, rule=rule, temperature=T)
         metrics.update(kind.test_extras(task, *test))
         hist = learn.history
         metrics.update(best_epoch=None if best_ck is None else int(best_ck['epoch']), epochs_run=len(hist), monitor=cfg['monitor'],
@@ -512,6 +502,8 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
             metrics.update(baseline=own if base is None else base, baseline_is_self=base is None)
         stage = 'writing'
         if cfg['plots']: save_plots(plot, run_dir / 'plots')
+        save_predictor(run_dir, task, model, rule, T, model_recipe(cfg['model'], cfg['model_kwargs'], model), tried=cfg,
+                       weights=dict(epoch=metrics['best_epoch'], monitor=cfg['monitor'], value=metrics['best_valid']))
         _write_json(run_dir / 'metrics.json', dict(metrics, history=hist))
     except Exception as e:
         hint = _resume_hint(run_dir)
@@ -573,6 +565,9 @@ def explain(metrics:dict,   # What `run` returned (or `metrics.json`)
         out.append(f"With the rule tuned on validation ({rule}): {name} {metrics[h + '_tuned']:.3f}, verdict `{metrics.get('collapse_tuned')}`.")
     p = metrics.get('next_step_params') or {}
     out.append(f"**Next step**: {metrics.get('next_step')}" + (f" (`{pm_flags(p)}`)" if p else '') + '.')
+    if metrics.get('next_step_what') == 'threshold' and rule:
+        out.append(f"Apply it to new rows: `load_run({config.get('out_dir')!r}).predict(new_rows)` (from `imbalance_nb.predict`) "
+                   f"predicts at the tuned rule; `rule='default'` gives the {'0.5 threshold' if 'tuned_threshold' in metrics else 'argmax'}.")
     return '\n\n'.join(out)
 
 # %% ../nbs/60_experiment.ipynb #b8f2452d

@@ -15,8 +15,9 @@ from .tasks.core import Task, TASK_KINDS
 from .losses import (get_loss, class_weights, LOSSES, CLASS_WEIGHT_METHODS, SIGMOID_LOSSES, GAMMA_LOSSES,
                                  ALPHA_LOSSES, SMOOTHING_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES)
 from .metrics import (binary_metrics, multiclass_metrics, generation_mae, span_metrics, span_f1, spans_from_mask,
-                                  probability_separation, best_threshold, tune_logit_adjustment, logit_adjust, detect_collapse,
+                                  probability_separation, detect_collapse,
                                   next_step, calibration_metrics, fit_temperature, THRESHOLD_METRICS, TAU_METRICS)
+from .rules import DecisionRule, tune_rule
 from .models import (TinyCausalLM, MLP, ByteEncoder, SpanNet, decode_pointers, null_score_from_type)
 
 # %% auto #0
@@ -119,43 +120,68 @@ def prob_stats(self:Kind, task, preds, y):
 @patch
 def test_extras(self:Kind, task, preds, y): return {}
 
+def _positive(y, p):
+    "Labels and class 1's probabilities, flat: `(N, 2)` probabilities give their second column"
+    y, p = np.asarray(y), np.asarray(p)
+    return y.reshape(-1), (p[..., 1] if p.ndim == y.ndim + 1 else p).reshape(-1)
+
+@patch
+def tune(self:Kind, task, valid:tuple, metric:str=None):
+    "The decision rule tuned on validation `(y, probs)`: the threshold on class 1's probability that maximises `metric`"
+    return tune_rule(*_positive(*valid), metric=metric or self.tune_metric)
+
+# %% ../nbs/45_kinds.ipynb #fda44019
 CALIBRATION_KEYS = ('brier', 'log_loss', 'ece')
 
-def _calibrate(out, valid, test):
-    "Temperature scaling fitted on validation: `out` gains `temperature` and the test `ece_calibrated`; returns the test probabilities after it"
-    def logits(p):
-        p = torch.as_tensor(np.asarray(p), dtype=torch.float64)
-        return (p.clamp(1e-7, 1 - 1e-7).logit() if p.ndim == 1 else p.clamp_min(1e-12).log())
+def _logits(p):
+    p = torch.as_tensor(np.asarray(p), dtype=torch.float64)
+    return p.clamp(1e-7, 1 - 1e-7).logit() if p.ndim == 1 else p.clamp_min(1e-12).log()
+
+@patch
+def temperature(self:Kind, task, valid:tuple):
+    "The temperature that calibrates validation `(y, probs)` (`fit_temperature` on class 1's log-odds)"
+    y, s = _positive(*valid)
+    return fit_temperature(_logits(s), y)
+
+def _calibrate(out, T, test):
+    "Temperature `T` on the test `(y, probs)`: `out` gains `temperature` and the test `ece_calibrated`; returns the calibrated probabilities"
     same = {f'{p}{k}_tuned' for k in CALIBRATION_KEYS for p in ('', 'step_')}
     for k in same & set(out): del out[k]                # the threshold does not change them: reported once
-    (lv, pv), (lt, pt) = valid, test
-    T = fit_temperature(logits(pv), lv)
-    z = logits(pt) / T
+    lt, pt = test
+    z = _logits(pt) / T
     pc = (torch.sigmoid(z) if z.ndim == 1 else z.softmax(-1)).float()
     out.update(temperature=T, ece_calibrated=calibration_metrics(lt, pc)['ece'])
     return pc
+
+def _rule_and_T(kind, task, valid, tune_metric, rule, temperature):
+    "The rule and temperature given, or tuned and fitted on `valid`"
+    if valid is None and (rule is None or temperature is None):
+        raise ValueError("evaluate needs valid=(y, probs) to tune the rule and fit the temperature, unless both rule= and temperature= are given")
+    return rule or kind.tune(task, valid, tune_metric), kind.temperature(task, valid) if temperature is None else temperature
 
 @patch
 def _rule(self:Kind, y, p, t): return binary_metrics(y, p, threshold=t)
 @patch
 def evaluate(self:Kind, task:Task,        # The task
-             valid:tuple,            # `(y, probs)` on the validation split, as `probs` gives them
+             valid:tuple,            # `(y, probs)` on the validation split, as `probs` gives them (None: `rule` and `temperature` given)
              test:tuple,             # The same on the test split
              tune_metric:str=None,   # What the threshold is tuned for; None: `tune_metric`
-             tried:dict=None):       # The run's parameters, so that `next_step` does not repeat them
-    "Test metrics at threshold 0.5 and at the threshold tuned on validation, their verdicts, the next step, and what the plots need"
-    (lv, sv), (lt, st) = valid, test
-    if sv.ndim == lv.ndim + 1: sv, st = sv[..., 1], st[..., 1]        # (N, 2) probabilities: the positive class's
-    th = best_threshold(np.asarray(lv).reshape(-1), np.asarray(sv).reshape(-1), metric=tune_metric or self.tune_metric).threshold
+             tried:dict=None,        # The run's parameters, so that `next_step` does not repeat them
+             rule:DecisionRule=None, # The rule to judge by; None: `tune` on `valid`
+             temperature:float=None):# The calibration temperature; None: fitted on `valid`
+    "Test metrics at threshold 0.5 and at the rule tuned on validation, their verdicts, the next step, and what the plots need"
+    rule, T = _rule_and_T(self, task, valid, tune_metric, rule, temperature)
+    lt, st = _positive(*test)
+    th = rule.threshold
     out, v = {}, {}
     for sfx, t in (('', 0.5), ('_tuned', th)):
         out.update(_flat(self._rule(lt, st, t), suffix=sfx))
         v[sfx] = detect_collapse(lt, st, threshold=t, tried=tried, kind=self.name)
         out['collapse' + sfx] = v[sfx].kind
     step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"threshold {th:.3f}", kind=self.name)
-    out.update(tuned_threshold=th, next_step=step.text, next_step_params=step.params)
-    s, y = torch.as_tensor(np.asarray(st)).reshape(-1), torch.as_tensor(np.asarray(lt)).reshape(-1)
-    sc = _calibrate(out, (np.asarray(lv).reshape(-1), np.asarray(sv).reshape(-1)), (y, s))
+    out.update(tuned_threshold=th, next_step=step.text, next_step_what=step.what, next_step_params=step.params)
+    s, y = torch.as_tensor(st), torch.as_tensor(lt)
+    sc = _calibrate(out, T, (y, s))
     plot = dict(y=y, score=s, score_calibrated=sc, pred=(s >= 0.5).long(), pred_tuned=(s >= th).long(), names=task.class_names)
     return out, plot
 
@@ -198,12 +224,17 @@ class MulticlassKind(Kind):
         pt = p.gather(-1, lab.long().clamp_min(0)[..., None])[..., 0]
         return dict(true_class_mean=float(pt.mean()), true_class_std=float(pt.std()),
                     **{f'pred_rate_{c}': float((p.argmax(-1) == c).float().mean()) for c in range(p.shape[-1])})
-    def evaluate(self, task, valid, test, tune_metric=None, tried=None):
+    def tune(self, task, valid, metric=None):
+        "The logit adjustment of the training prior that maximises `metric` on validation `(y, probs)`"
+        return tune_rule(*valid, metric=metric or self.tune_metric, class_counts=task.class_counts)
+    def temperature(self, task, valid):
+        "The temperature that calibrates validation `(y, probs)` (`fit_temperature` on their log-probabilities)"
+        return fit_temperature(_logits(valid[1]), np.asarray(valid[0]))
+    def evaluate(self, task, valid, test, tune_metric=None, tried=None, rule=None, temperature=None):
         "Test metrics with argmax and with the logit adjustment tuned on validation, per class, their verdicts, the next step, the plots' inputs"
-        (lv, prv), (lt, prt) = [(torch.as_tensor(np.asarray(y)), torch.as_tensor(np.asarray(p))) for y, p in (valid, test)]
-        counts = task.class_counts
-        tau = tune_logit_adjustment(lv, prv.clamp_min(1e-12).log(), counts, metric=tune_metric or self.tune_metric).tau
-        adj = logit_adjust(prt.clamp_min(1e-12).log(), counts, tau).softmax(-1)
+        rule, T = _rule_and_T(self, task, valid, tune_metric, rule, temperature)
+        lt, prt = torch.as_tensor(np.asarray(test[0])), torch.as_tensor(np.asarray(test[1]))
+        adj = rule.adjusted(prt).float()
         out, v = {}, {}
         for sfx, p in (('', prt), ('_tuned', adj)):
             mm = multiclass_metrics(lt, p, n_classes=task.n_classes)
@@ -213,9 +244,9 @@ class MulticlassKind(Kind):
             out['min_class_f1' + sfx] = float(pc['f1'].min())
             v[sfx] = detect_collapse(lt, p, tried=tried, kind=self.name)
             out['collapse' + sfx] = v[sfx].kind
-        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"logit adjustment tau={tau:g}", kind=self.name)
-        out.update(tuned_tau=tau, next_step=step.text, next_step_params=step.params)
-        pc = _calibrate(out, (lv, prv), (lt, prt))
+        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"logit adjustment tau={rule.tau:g}", kind=self.name)
+        out.update(tuned_tau=rule.tau, next_step=step.text, next_step_what=step.what, next_step_params=step.params)
+        pc = _calibrate(out, T, (lt, prt))
         return out, dict(y=lt, probs=prt, probs_calibrated=pc, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)
 
 class OrdinalKind(MulticlassKind):
@@ -289,6 +320,7 @@ class LMKind(Kind):
                              f"needs a softmax loss: {', '.join(self.losses)}")
         return super().loss(task, name, **kwargs)
     def probs(self, task, preds, y):
+        if y is None: raise ValueError(f"task kind {self.name!r}: the answer's position comes from the label rows (y); pass rows built like the task's own")
         p, lab = _answer_probs(task, preds, y)
         return lab[:, 0], p[:, 0, 1]
     def scores(self, task, preds, y): return _scalars(binary_metrics(*self.probs(task, preds, y)))
@@ -297,15 +329,18 @@ class RegressionLMKind(LMKind):
     "A number written digit by digit (`dist`): scored by MAE; no decision rule to tune, no classes to sample"
     name, monitor, tune_metric, tune_metrics, headline, samplable = 'regression_lm', 'mae', None, (), 'mae', False
     def probs(self, task, preds, y):
+        if y is None: raise ValueError(f"task kind {self.name!r}: the answer's position comes from the label rows (y); pass rows built like the task's own")
         p, lab = _answer_probs(task, preds, y)
         return lab, p                                             # (N, A) digits, (N, A, 10) probabilities
+    def tune(self, task, valid, metric=None): return DecisionRule('argmax')
+    def temperature(self, task, valid): return None
     def scores(self, task, preds, y):
         lab, p = self.probs(task, preds, y)
         digits = p.argmax(-1)
         num = lambda d: [''.join(map(str, r)) for r in d.tolist()]
         return _scalars(dict(generation_mae(num(digits), [int(s) for s in num(lab)]), digit_accuracy=float((digits == lab).float().mean())))
     prob_stats = None
-    def evaluate(self, task, valid, test, tune_metric=None, tried=None):
+    def evaluate(self, task, valid, test, tune_metric=None, tried=None, rule=None, temperature=None):
         "The answer MAE and digit accuracy on test, the collapse verdict over every answer digit, the next step"
         lt, pt = (torch.as_tensor(np.asarray(a)) for a in test)
         digits = pt.argmax(-1)
@@ -313,7 +348,7 @@ class RegressionLMKind(LMKind):
         out = _flat(dict(generation_mae(num(digits), [int(s) for s in num(lt)]), digit_accuracy=float((digits == lt).float().mean())))
         lab, prob = lt.flatten(), pt.flatten(0, 1)
         v = detect_collapse(lab, prob, tried=tried, kind=self.name)
-        out.update(collapse=v.kind, next_step=v.fix.text, next_step_params=v.fix.params)
+        out.update(collapse=v.kind, next_step=v.fix.text, next_step_what=v.fix.what, next_step_params=v.fix.params)
         return out, dict(y=lab, probs=prob, pred=prob.argmax(-1), names=[str(i) for i in range(prob.shape[-1])])
 
 # %% ../nbs/45_kinds.ipynb #4ec2630a
@@ -402,7 +437,7 @@ class SpansKind(Kind):
         got = {k: tuple(v.shape) for k, v in preds.items()} if isinstance(preds, dict) else type(preds).__name__
         if not isinstance(got, dict) or any(got.get(k) != v for k, v in want.items()):
             raise ValueError(f"the model returned {got} but a spans task needs a dict of {want}; see the forward contract in imbalance_nb.kinds")
-    def probs(self, task, preds, y): return y['mask'].long(), torch.sigmoid(preds['span'].detach().float())
+    def probs(self, task, preds, y): return None if y is None else y['mask'].long(), torch.sigmoid(preds['span'].detach().float())
     def scores(self, task, preds, y):
         m, p = self.probs(task, preds, y)
         res = dict(span_metrics(m.float(), p), **probability_separation(p, m.float()))
@@ -419,8 +454,8 @@ class SpansKind(Kind):
         return {k: v for k, v in self.scores(task, preds, y).items() if k.startswith(('type_', 'ptr_', 'countdown'))}
     def _rule(self, y, p, t):
         return {**span_metrics(y, p, t), **_flat(binary_metrics(np.asarray(y).reshape(-1), np.asarray(p).reshape(-1), threshold=t), prefix='step_')}
-    def evaluate(self, task, valid, test, tune_metric=None, tried=None):
-        out, plot = super().evaluate(task, valid, test, tune_metric, tried)
+    def evaluate(self, task, valid, test, tune_metric=None, tried=None, rule=None, temperature=None):
+        out, plot = super().evaluate(task, valid, test, tune_metric, tried, rule, temperature)
         out.update(probability_separation(test[1], test[0]))
         return out, dict(plot, names=['out', 'in'])
 

@@ -555,7 +555,8 @@ def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / 
                + (f", scores separate (smallest separation {np.nanmin(sep):.3f})" if len(cls) > 1 else ''))
         return Collapse('healthy', ev, msg, NextStep('none', {}, 'nothing: no collapse'))
     v = Collapse(what, ev)
-    v.fix = next_step(v, tried, kind=kind)
+    best = best_threshold(y, s) if binary and ev['ranked'] and 0 < y.sum() < len(y) else None   # named by the threshold step
+    v.fix = next_step(v, tried, kind=kind, best=best)
     v.message = f"{msg}; next: {v.fix.text}"
     return v
 
@@ -590,14 +591,16 @@ def _switch(tried, loss):
 
 def _fmt_params(p): return ', '.join(f"{k}={v!r}" for k, v in p.items())
 
-def _candidate(what, tried, kind, binary):
-    "`NextStep` for `what`, or None where it does not apply to this kind or loss"
+def _candidate(what, tried, kind, binary, best=None):
+    "`NextStep` for `what`, or None where it does not apply to this kind or loss; `best` is the tuned threshold on the data judged, when known"
     t = tried or {}
     loss = t.get('loss') or 'ce'
     if what == 'threshold':
         if kind == 'regression_lm': return None
-        if binary: return NextStep('threshold', {}, "tune the decision threshold on validation (best_threshold; run reports it as tuned_threshold)")
-        return NextStep('threshold', {}, "tune a logit adjustment on validation (tune_logit_adjustment; run reports it as tuned_tau)")
+        if binary:
+            here = f": {best.threshold:.3f} on these labels (F1 {best.value:.3f} there)" if best is not None else ''
+            return NextStep('threshold', {}, f"tune the decision threshold on validation{here}; tune_rule(y_valid, p_valid) gives it as a rule to apply to new probabilities")
+        return NextStep('threshold', {}, "tune a logit adjustment on validation: tune_rule(y_valid, p_valid, class_counts=train_counts) gives it as a rule to apply to new probabilities")
     if what == 'balance_terms':
         if kind != 'spans': return None
         p = {'combiner': 'normalized'}
@@ -622,7 +625,8 @@ def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
               tried:dict=None,     # The run's parameters (`loss`, `sampler`, `class_weights`, `alpha`, `combiner`, `epochs`)
               tuned:Collapse=None, # `detect_collapse` with the rule tuned on validation, when there is one
               rule:str=None,       # How to name that rule ('threshold 0.31')
-              kind:str=None):      # The task kind, when known
+              kind:str=None,       # The task kind, when known
+              best=None):          # `best_threshold` on the data judged (two classes), named by the threshold step
     "The one step to try next, from the verdict, the ranking, the tuned rule and what was already tried"
     if not verdict.collapsed: return NextStep('none', {}, 'nothing: no collapse')
     ev, used = verdict.evidence, _used(tried)
@@ -634,7 +638,7 @@ def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
     elif ev.get('ranked') and tuned is None: order = ['threshold'] + order
     for what in order:
         if what in used: continue
-        step = _candidate(what, tried, kind, binary)
+        step = _candidate(what, tried, kind, binary, best)
         if step is not None: return step
     return _candidate('longer', tried, kind, binary)
 

@@ -95,6 +95,7 @@ def real_task(name:str,               # A key of `REAL_DATASETS`
     t = from_frame(real_frame(name), d.target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=d.kind, name=f'real_{name}')
     t.info.update(source=f'{d.package}/{d.item}', dropped_columns=dict(d.drop), rows_without_target=raw_rows - sum(len(s) for s in t.splits.values()), licence=d.licence)
     t.params.update(name=name)
+    t.info['input'].update(dropped=list(d.drop), categorical=list(d.categorical))
     return t
 
 def _register(name):

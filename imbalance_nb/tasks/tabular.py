@@ -10,7 +10,7 @@ import io, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from sklearn.model_selection import train_test_split, StratifiedKFold
-from ..core import check_choice, check_int, check_num
+from ..core import check_choice, check_int, check_num, scalar
 from .core import Task, DictDataset, register_task, order_binary
 
 # %% auto #0
@@ -19,6 +19,22 @@ __all__ = ['FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'from_fram
 
 # %% ../../nbs/12_tasks.tabular.ipynb #f00a25b0
 def _is_numeric(s:pd.Series): return pd.api.types.is_numeric_dtype(s.dtype)
+
+def _json_value(v):
+    "A category as a JSON value: its Python scalar (str, int, float, bool), else its string"
+    s = scalar(v)
+    return str(v) if s is None else s
+
+def _numbers(s:pd.Series, col):
+    "A numeric column as floats; stray tokens (a string among numbers) are refused, naming the column and the tokens"
+    if _is_numeric(s): return s.astype(float)
+    v = pd.to_numeric(s, errors='coerce')
+    bad = s[v.isna() & s.notna()]
+    if len(bad):
+        top = ', '.join(f"{k!r} ({n})" for k, n in bad.astype(str).value_counts().head(5).items())
+        raise ValueError(f"column {str(col)!r} holds numbers in training but {len(bad)} value(s) here are not numbers: {top}; "
+                         "fix them, or make them missing (NaN) to be imputed")
+    return v.astype(float)
 
 def _sorted(values):
     "Sort values, falling back to their string forms for mixed types"
@@ -38,7 +54,7 @@ class TabularPreprocessor:
                 v = v.fillna(med).to_numpy()
                 std = float(v.std()) if len(v) else 1.
                 self.numeric[c] = dict(median=med, mean=float(v.mean()) if len(v) else 0., std=std if std > 0 else 1.)
-            else: self.categories[c] = _sorted(s.dropna().unique().tolist())
+            else: self.categories[c] = [_json_value(v) for v in _sorted(s.dropna().unique().tolist())]
         return self
 
     @property
@@ -59,9 +75,9 @@ class TabularPreprocessor:
             s = df[c]
             if c in self.numeric:
                 st = self.numeric[c]
-                cols.append(((s.astype(float).fillna(st['median']).to_numpy() - st['mean']) / st['std'])[:, None])
+                cols.append(((_numbers(s, c).fillna(st['median']).to_numpy() - st['mean']) / st['std'])[:, None])
             else:
-                codes = pd.Index(self.categories[c], dtype=object).get_indexer(s.astype(object))  # -1: unseen or missing
+                codes = self._codes(c, s)                                   # -1: unseen or missing
                 oh = np.zeros((len(s), len(self.categories[c])))
                 ok = codes >= 0
                 oh[np.flatnonzero(ok), codes[ok]] = 1.
@@ -69,10 +85,38 @@ class TabularPreprocessor:
             if c in self.missing: cols.append(s.isna().to_numpy(float)[:, None])
         return np.concatenate(cols, axis=1).astype(np.float32) if cols else np.zeros((len(df), 0), np.float32)
 
+    def _codes(self, c, s):
+        "Category index of each value of column `c` (-1: missing or unseen); a value unseen as such matches a category with its string form"
+        cats = self.categories[c]
+        codes = pd.Index(cats, dtype=object).get_indexer(s.astype(object))
+        miss = (codes < 0) & s.notna().to_numpy()
+        if miss.any():
+            by_str = {str(v): i for i, v in enumerate(cats)}
+            codes[miss] = [by_str.get(str(v), -1) for v in s[miss]]
+        return codes
+
+    def unseen(self, df:pd.DataFrame):  # Rows with the columns seen by `fit`
+        "Values of the categorical columns never seen in training: `{column: {value: rows}}` (columns without any are left out)"
+        out = {}
+        for c in self.categories:
+            s = df[c]
+            new = s[(self._codes(c, s) < 0) & s.notna().to_numpy()]
+            if len(new): out[c] = {str(k): int(n) for k, n in new.astype(str).value_counts().items()}
+        return out
+
     def stats(self):
         "What was learned, as a JSON-ready dict"
         return dict(numeric=self.numeric, categories={c: [str(v) for v in vs] for c, vs in self.categories.items()},
                     missing_indicators=[f'{c}_missing' for c in self.missing])
+    def to_dict(self):
+        "Everything `transform` needs, as JSON values (the categories keep their types: `from_dict` gives the same encoding)"
+        return dict(columns=[str(c) for c in self.columns], numeric=self.numeric, categories=self.categories, missing=self.missing)
+    @classmethod
+    def from_dict(cls, d:dict):  # What `to_dict` gave
+        "A fitted preprocessor from `to_dict`'s output"
+        self = cls()
+        self.columns, self.numeric, self.categories, self.missing = list(d['columns']), dict(d['numeric']), dict(d['categories']), list(d['missing'])
+        return self
     def __repr__(self): return f"TabularPreprocessor(numeric={len(self.numeric)}, categorical={len(self.categories)}, n_features={len(self.feature_names)})"
 
 # %% ../../nbs/12_tasks.tabular.ipynb #7eed1630
@@ -101,7 +145,7 @@ def _classes(s, target):
     return _sorted(s.unique().tolist())
 
 def _check_frame(df, target, kind, valid_frac, test_frac, pos_label=None):
-    "Validate a frame and encode its target: returns `(features, labels, class_names, kind)`"
+    "Validate a frame and encode its target: returns `(features, labels, classes, kind)`, `classes` the target's values in class order"
     if not isinstance(df, pd.DataFrame): raise TypeError(f"df must be a pandas DataFrame, not {type(df).__name__}")
     if target not in df.columns:
         raise ValueError(f"target={target!r} is not a column of the frame; columns: {', '.join(map(str, df.columns))}")
@@ -131,17 +175,18 @@ def _check_frame(df, target, kind, valid_frac, test_frac, pos_label=None):
                 "classes, so bin it first (pd.cut or pd.qcut) or choose another column." if len(classes) > 20 else '')
         raise ValueError(f"too few rows for a stratified split: each class needs at least {need} rows "
                          f"(valid_frac={valid_frac}, test_frac={test_frac}); {few}{'...' if (counts < need).sum() > 5 else ''}.{many}")
-    return X, y, [str(c) for c in classes], kind
+    return X, y, classes, kind
 
 # %% ../../nbs/12_tasks.tabular.ipynb #128719c9
-def _frame_task(X, y, rows, class_names, kind, name, params):
-    "Fit preprocessing on `rows['train']` and build the `Task`"
-    pp = TabularPreprocessor().fit(X.iloc[rows['train']])
+def _frame_task(X, y, rows, classes, kind, name, params):
+    "Fit preprocessing on `rows['train']` and build the `Task`; `info['input']` says how a new row becomes features"
+    pp, class_names = TabularPreprocessor().fit(X.iloc[rows['train']]), [str(c) for c in classes]
     def _ds(r):
         yy = torch.from_numpy(y[r])
         return DictDataset(torch.from_numpy(pp.transform(X.iloc[r])), yy, labels=y[r])
     fn = pp.feature_names
-    info = dict(n_features=len(fn), feature_names=fn, preprocessing=pp.stats(), preprocessor=pp, rows=rows)
+    info = dict(n_features=len(fn), feature_names=fn, preprocessing=pp.stats(), preprocessor=pp, rows=rows,
+                input=dict(type='table', target=params['target'], class_values=[_json_value(c) for c in classes]))
     if kind == 'binary': info['pos_label'] = class_names[1]
     return Task(name, kind, _ds(rows['train']), _ds(rows['valid']), _ds(rows['test']), n_classes=len(class_names),
                 class_names=class_names, info=info, params=params)
@@ -155,7 +200,7 @@ def from_frame(df:pd.DataFrame,         # One row per example: feature columns a
                name:str='frame',        # The task's name
                pos_label=None):         # Two classes: the positive class (class 1); None: the minority
     "A user's DataFrame as a `Task`: stratified split, train-fitted standardisation, one-hot and missing flags"
-    X, y, class_names, kind = _check_frame(df, target, kind, valid_frac, test_frac, pos_label)
+    X, y, classes, kind = _check_frame(df, target, kind, valid_frac, test_frac, pos_label)
     idx = np.arange(len(df))
     try:
         rest, te = train_test_split(idx, test_size=test_frac, stratify=y, random_state=seed)
@@ -163,7 +208,9 @@ def from_frame(df:pd.DataFrame,         # One row per example: feature columns a
     except ValueError as e: raise ValueError(f"cannot make a stratified split of {len(df)} rows: {e}") from None
     rows = dict(train=np.sort(tr), valid=np.sort(va), test=np.sort(te))
     params = dict(target=target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, pos_label=pos_label)
-    return _frame_task(X, y, rows, class_names, kind, name, params)
+    t = _frame_task(X, y, rows, classes, kind, name, params)
+    t.info['frame'] = df                                  # the rows as given (a reference, not a copy): `info['rows']` index it
+    return t
 
 # %% ../../nbs/12_tasks.tabular.ipynb #50857526
 def _subset(ds, i):
@@ -192,13 +239,15 @@ def kfold(data:Task|pd.DataFrame,  # A `Task` (its train split is folded) or a D
         return _gen()
     if not isinstance(data, pd.DataFrame): raise TypeError(f"data must be a Task or a pandas DataFrame, not {type(data).__name__}")
     if target is None: raise ValueError("target=None: kfold on a DataFrame needs the target column's name")
-    X, y, class_names, kind = _check_frame(data, target, kind, 1 / k, test_frac)
+    X, y, classes, kind = _check_frame(data, target, kind, 1 / k, test_frac)
     rest, te = train_test_split(np.arange(len(data)), test_size=test_frac, stratify=y, random_state=seed)
     def _gen():
         for i, (tr, va) in enumerate(skf.split(rest, y[rest])):
             rows = dict(train=np.sort(rest[tr]), valid=np.sort(rest[va]), test=np.sort(te))
             params = dict(target=target, seed=seed, k=k, fold=i, test_frac=test_frac, kind=kind)
-            yield _frame_task(X, y, rows, class_names, kind, f'{name}_fold{i}', params)
+            t = _frame_task(X, y, rows, classes, kind, f'{name}_fold{i}', params)
+            t.info['frame'] = data
+            yield t
     return _gen()
 
 # %% ../../nbs/12_tasks.tabular.ipynb #16ad3f91
@@ -270,13 +319,13 @@ def csv_task(path:str,                # A CSV file: one row per example, feature
     try: t = from_frame(df, target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=Path(path).stem, pos_label=pos_label)
     except ValueError as e: raise ValueError(f"{path}: {e}") from None
     t.params.update(path=str(path), encoding=encoding)
+    t.info['input'].update(encoding=encoding)
     return t
 
 # %% ../../nbs/12_tasks.tabular.ipynb #56d8eb5e
 def _generated(df, target, kind, name, seed, valid_frac, test_frac, **params):
-    "A generated frame through `from_frame`, the frame kept in `info['frame']` and the generator's `params` recorded"
+    "A generated frame through `from_frame` (which keeps it in `info['frame']`), the generator's `params` recorded"
     t = from_frame(df, target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=name)
-    t.info['frame'] = df
     t.params.update(params)
     return t
 

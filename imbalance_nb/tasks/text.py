@@ -129,7 +129,9 @@ def text_task(name:str,          # Task name
         dss.append(ds)
     trunc = float(np.mean([len(str(s).encode('utf-8')) > max_len for s in texts]))
     info = dict(vocab_size=BYTE_VOCAB_SIZE, max_len=max_len, seq_len=max_len, pad_id=BYTE_PAD_ID,
-                byte_offset=BYTE_OFFSET, truncated_share=trunc)
+                byte_offset=BYTE_OFFSET, truncated_share=trunc,
+                input=dict(type='text', text_col=(params or {}).get('text_col', 'text'), label_col=(params or {}).get('label_col', 'label'),
+                           encoding=(params or {}).get('encoding', 'utf-8'), max_len=max_len, class_values=[str(c) for c in class_names]))
     if len(class_names) == 2: info['pos_label'] = str(class_names[1])
     return Task(name, 'binary' if len(class_names) == 2 else 'multiclass', *dss, n_classes=len(class_names),
                 class_names=list(class_names), info=info, params=params or {})
