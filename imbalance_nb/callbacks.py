@@ -12,7 +12,8 @@ from pathlib import Path
 import torch
 from torch import nn
 from .core import check_choice, check_int, check_num, get_device, atomic_write, scalar, get_rng_state, set_rng_state
-from .metrics import probs_and_labels, classification_scores, CollapseMonitor, CollapseWarning
+from .metrics import probs_and_labels, classification_scores
+from .collapse import CollapseMonitor, CollapseWarning
 from .data import to_device
 from .learner import Callback, CancelFitException, Learner
 
@@ -147,7 +148,7 @@ class EarlyStoppingCB(Callback):
 
 # %% ../nbs/51_callbacks.ipynb #333594c6
 class CollapseGuardCB(Callback):
-    "Diagnose majority or prior collapse on the validation outputs each epoch (a `CollapseMonitor`); warn, or stop"
+    "Judge the validation outputs (and the training loss) each epoch with a `CollapseMonitor`; warn, or stop"
     order, needs_preds = 20, True
     def __init__(self, score_input_fn=None,   # `(preds, targets) -> (y_true, y_prob)`; default `probs_and_labels`
                  action:str='warn',           # 'warn' (warn and record) or 'stop' (also end the run)
@@ -161,9 +162,9 @@ class CollapseGuardCB(Callback):
     def before_fit(self, learn): self.stop_epoch = None
     def after_epoch(self, learn):
         if learn.epoch % self.every or learn.val_preds is None: return
-        self.verdict = v = self.monitor.update(*self.fn(learn.val_preds, learn.val_targets)).end_epoch(learn.epoch)
+        self.verdict = v = self.monitor.update(*self.fn(learn.val_preds, learn.val_targets)).end_epoch(learn.epoch, learn.history[-1].get('train_loss'))
         learn.history[-1]['collapse'] = v.kind
-        if self.action == 'stop' and self.monitor.stop: self.stop_epoch = learn.epoch
+        if (self.action == 'stop' and self.monitor.stop) or v.kind == 'diverged': self.stop_epoch = learn.epoch   # a divergence always stops
     def before_epoch(self, learn):
         if self.stop_epoch is not None: raise CancelFitException(f"collapse at epoch {self.stop_epoch}: {self.verdict.message}")
     def state_dict(self): return dict(stop_epoch=self.stop_epoch, monitor=self.monitor.state_dict())

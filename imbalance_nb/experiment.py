@@ -6,7 +6,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/experiment.html.md"""
 
 # %% ../nbs/60_experiment.ipynb #0e3a1eeb
 from __future__ import annotations
-import copy, difflib, hashlib, importlib, inspect, json, os, re, shutil, time, traceback, warnings, itertools
+import copy, difflib, hashlib, importlib, inspect, io, json, os, re, shutil, time, traceback, warnings, itertools
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -16,9 +16,10 @@ from torch.utils.data import DataLoader
 from .core import (check_choice, check_num, check_int, not_for, set_seed, get_device, environment_info, atomic_write,
                                get_rng_state, set_rng_state, jsonable)
 from .tasks.core import Task, TASKS, make_task, task_fingerprint, load_builtin_tasks
-from .losses import LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES
-from .metrics import plot_confusion, plot_pr_curve, plot_prob_hist, plot_reliability
+from .losses import LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES, PROGRESS_LOSSES
+from .plots import plot_confusion, plot_pr_curve, plot_prob_hist, plot_reliability
 from .kinds import kind_of, KINDS
+from .collapse import VERDICTS, Collapse, next_step
 from .data import DataLoaders, SAMPLERS
 from .learner import Learner
 from .callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseGuardCB, CollapseWarning,
@@ -29,8 +30,8 @@ from .predict import save_predictor, model_recipe, resolve_model, PREDICTOR_FILE
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'LM_UNTIED', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS',
-           'RUN_FILES', 'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG', 'recipe',
-           'unknown_params_message', 'check_params', 'baseline_config', 'setup', 'read_status', 'run_name',
+           'VALID_FILE', 'RUN_FILES', 'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG',
+           'recipe', 'unknown_params_message', 'check_params', 'baseline_config', 'setup', 'read_status', 'run_name',
            'project_root', 'notebook_out_dir', 'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run', 'pm_flags',
            'explain', 'grid', 'sweep_names', 'default_notebook', 'sweep', 'collect']
 
@@ -66,6 +67,7 @@ DEFAULTS = dict(
     wd=None,                # Weight decay; None: the recipe's
     tune_metric=None,       # Metric the threshold / tau is tuned for on validation; None: the kind's (`Kind.tune_metric`)
     baseline=None,          # A loss name (e.g. 'ce'): also train that plain baseline on the same data, seed and schedule
+    read_test=True,         # Score the test split; False: validation only (as `advise` trains its candidates, reading test once, after its choice)
     resume=False,           # Continue the run in `out_dir` from `checkpoints/last.pt`
     overwrite=False,        # Replace a run of another configuration in `out_dir` (its files are removed first)
     verbose=True,           # Print one line per epoch
@@ -259,9 +261,10 @@ def setup(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their 
     return cfg, task
 
 # %% ../nbs/60_experiment.ipynb #ae43af29
-RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', PREDICTOR_FILE, WEIGHTS_FILE, *(f'{n}.csv' for n in CSV_FILES))
+VALID_FILE = 'valid_probs.npz'                                      # the validation labels and probabilities the rule was tuned on
+RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', PREDICTOR_FILE, WEIGHTS_FILE, VALID_FILE, *(f'{n}.csv' for n in CSV_FILES))
 RUN_DIRS = ('checkpoints', 'plots', 'baseline')
-RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device', 'plots')   # how a run is made, not what it trains
+RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device', 'plots', 'read_test')   # how a run is made, not what it trains
 RESUME_SAFE = RUN_ONLY + ('epochs', 'patience', 'tune_metric')                    # may change when resuming
 
 def _now(): return datetime.now(timezone.utc).isoformat(timespec='seconds')
@@ -323,7 +326,7 @@ def _prepare(run_dir:Path, record:dict, cfg:dict):
         diff = _differences(saved, record, RESUME_SAFE)
         if diff: raise ValueError(f"resume=True, but the run in {str(run_dir)!r} was made with another configuration ({'; '.join(diff)}); "
                                   f"only {', '.join(RESUME_SAFE)} may change when resuming. Start a new run: another out_dir, or overwrite=True")
-        for f in ('metrics.json', PREDICTOR_FILE, WEIGHTS_FILE): (run_dir / f).unlink(missing_ok=True)      # stale until this run writes them again
+        for f in ('metrics.json', PREDICTOR_FILE, WEIGHTS_FILE, VALID_FILE): (run_dir / f).unlink(missing_ok=True)      # stale until this run writes them again
         shutil.rmtree(run_dir / 'plots', ignore_errors=True)
         return 'resume'
     diff = _differences(saved, record, RUN_ONLY)
@@ -387,13 +390,13 @@ def _callbacks(cfg, task, run_dir, device, resume=None):
     kind = kind_of(task)
     ps = (lambda p, y: kind.prob_stats(task, p, y)) if kind.prob_stats is not None else None
     cbs = [DeviceCB(device), MetricsCB(lambda p, y: kind.scores(task, p, y)), LRScheduleCB(cfg['warmup'], 'cosine'), NonFiniteGuardCB(),
-           CollapseGuardCB(lambda p, y: kind.probs(task, p, y), action='warn', tried=cfg, kind=kind.name),
+           CollapseGuardCB(lambda p, y: kind.probs(task, p, y), action='warn', tried=cfg, steps=kind.steps, trainer='run'),
            CheckpointCB(run_dir / 'checkpoints', save_best=cfg['monitor'], resume=resume),
            CSVLoggerCB(run_dir, config=jsonable(cfg), prob_stats_fn=ps, feature_every=1, grad_every=1,
                        feature_names=task.info.get('feature_names'), train_stats=False)]
     if cfg['clip'] is not None: cbs.append(ClipGradCB(cfg['clip']))
     if cfg['patience'] is not None: cbs.append(EarlyStoppingCB(cfg['monitor'], patience=cfg['patience']))
-    if cfg['loss'] in ('adaptive', 'ldam_drw'): cbs.append(ProgressLossCB())
+    if cfg['loss'] in PROGRESS_LOSSES: cbs.append(ProgressLossCB())
     if device.type == 'cuda': cbs.append(MixedPrecisionCB())
     if cfg['verbose']: cbs.append(ProgressCB(show_bar=False, fields=['epoch', 'train_loss', 'val_loss', cfg['monitor'], 'collapse']))
     return cbs
@@ -487,13 +490,20 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
         best_ck = load_checkpoint(best) if best.is_file() else None
         if best_ck is not None: model.load_state_dict(best_ck['model'])
         bs = 2 * cfg['batch_size']
-        valid = learn.get_preds(_loader(task, 'valid', bs, device))
-        test = learn.get_preds(_loader(task, 'test', bs, device))
-        vp = kind.probs(task, *valid)
+        vp = kind.probs(task, *learn.get_preds(_loader(task, 'valid', bs, device)))
         rule, T = kind.tune(task, vp, cfg['tune_metric']), kind.temperature(task, vp)
-        metrics, plot = kind.evaluate(task, vp, kind.probs(task, *test), cfg['tune_metric'], tried=cfg, rule=rule, temperature=T)
-        metrics.update(kind.test_extras(task, *test))
+        if cfg['read_test']:
+            test = learn.get_preds(_loader(task, 'test', bs, device))
+            metrics, plot = kind.evaluate(task, vp, kind.probs(task, *test), cfg['tune_metric'], tried=cfg, rule=rule, temperature=T)
+            metrics.update(kind.test_extras(task, *test))
+        else:                                              # validation only: the rule and the temperature, no test metric
+            metrics, plot = dict(test_read=False, temperature=T, **({'tuned_threshold': rule.threshold} if rule.kind == 'threshold' else
+                                                                   {'tuned_tau': rule.tau} if rule.kind == 'logit_adjustment' else {})), None
         hist = learn.history
+        div = next((h for h in hist if h.get('collapse') == 'diverged'), None)
+        if div is not None:                                # stopped early: the advice is the learning rate, whatever the test says
+            lr_step = next_step(Collapse('diverged', {}), cfg, steps=kind.steps)
+            metrics.update(diverged_epoch=div['epoch'], next_step=lr_step.text, next_step_what=lr_step.what, next_step_params=lr_step.params)
         metrics.update(best_epoch=None if best_ck is None else int(best_ck['epoch']), epochs_run=len(hist), monitor=cfg['monitor'],
                        best_valid=None if best_ck is None else best_ck['history'][-1].get(cfg['monitor']),
                        train_time_s=float(sum(h['time'] for h in hist)))
@@ -501,18 +511,23 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
             own = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
             metrics.update(baseline=own if base is None else base, baseline_is_self=base is None)
         stage = 'writing'
-        if cfg['plots']: save_plots(plot, run_dir / 'plots')
+        if cfg['plots'] and plot is not None: save_plots(plot, run_dir / 'plots')
+        buf = io.BytesIO(); np.savez(buf, y=np.asarray(vp[0]), probs=np.asarray(vp[1])); atomic_write(run_dir / VALID_FILE, buf.getvalue())
         save_predictor(run_dir, task, model, rule, T, model_recipe(cfg['model'], cfg['model_kwargs'], model), tried=cfg,
                        weights=dict(epoch=metrics['best_epoch'], monitor=cfg['monitor'], value=metrics['best_valid']))
         _write_json(run_dir / 'metrics.json', dict(metrics, history=hist))
     except Exception as e:
         hint = _resume_hint(run_dir)
+        if isinstance(e.__cause__ or e, FloatingPointError) or isinstance(e, FloatingPointError):
+            hint = f"the loss is not finite: lower the learning rate (lr={cfg['lr'] / 10:g}, a tenth) and keep clip on; " + hint
         _write_json(run_dir / 'status.json', dict(status='failed', stage=stage, error=f"{type(e).__name__}: {e}",
                                                   traceback=traceback.format_exc(), resume_hint=hint, started=started,
                                                   finished=_now(), wall_s=time.perf_counter() - t0))
         raise RunError(f"the run failed during {stage}: {type(e).__name__}: {e}\nWhat it wrote is kept in {str(run_dir)!r}; {hint}") from e
+    note = {} if 'diverged_epoch' not in metrics else {'note': f"stopped after epoch {metrics['diverged_epoch']}: {metrics['next_step']}"}
     _write_json(run_dir / 'status.json', dict(status='completed', started=started, finished=_now(),
-                                              wall_s=time.perf_counter() - t0, resumed=cfg['resume']))
+                                              wall_s=time.perf_counter() - t0, resumed=cfg['resume'], **note))
+    if note and cfg['verbose']: print(note['note'])
     return metrics
 
 # %% ../nbs/60_experiment.ipynb #c284e0ea
@@ -530,9 +545,6 @@ def run(config:dict=None,   # Parameters (see `DEFAULTS`); missing keys take the
     return _run(cfg, task, lkw, run_dir, cbs=list(cbs or []))
 
 # %% ../nbs/60_experiment.ipynb #c1a0f008
-_VERDICTS = {'majority': 'a class has recall 0 at the default rule',
-             'prior': 'the probabilities carry nothing beyond the class rates', 'healthy': 'every class is predicted'}
-
 def _moves_boundary(cfg):
     "Whether a configuration does anything that moves the decision boundary towards the minority"
     return (cfg.get('loss') in REWEIGHTING_LOSSES + PRIOR_LOSSES or cfg.get('sampler') is not None
@@ -548,7 +560,7 @@ def explain(metrics:dict,   # What `run` returned (or `metrics.json`)
     "The run against its baseline in words: the verdicts, the tuned rule, and the next step"
     h = KINDS[kind].headline
     name = h.replace('min_class_f1', "the worst class's F1").replace('f1@0.5', 'span F1').replace('f1', 'minority F1')
-    fmt = lambda m: f"{name} {m.get(h, float('nan')):.3f}, verdict `{m.get('collapse')}` ({_VERDICTS.get(m.get('collapse'), '')})"
+    fmt = lambda m: f"{name} {m.get(h, float('nan')):.3f}, verdict `{m.get('collapse')}` ({VERDICTS.get(m.get('collapse'), '')})"
     out, loss, b = [], config['loss'], metrics.get('baseline')
     if metrics.get('baseline_is_self'): out.append(f"This run **is** the baseline: plain `{loss}`, no class weights, no sampler. Test: {fmt(metrics)}.")
     else:

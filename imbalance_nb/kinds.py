@@ -15,8 +15,8 @@ from .tasks.core import Task, TASK_KINDS
 from .losses import (get_loss, class_weights, LOSSES, CLASS_WEIGHT_METHODS, SIGMOID_LOSSES, GAMMA_LOSSES,
                                  ALPHA_LOSSES, SMOOTHING_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES)
 from .metrics import (binary_metrics, multiclass_metrics, generation_mae, span_metrics, span_f1, spans_from_mask,
-                                  probability_separation, detect_collapse,
-                                  next_step, calibration_metrics, fit_temperature, THRESHOLD_METRICS, TAU_METRICS)
+                                  probability_separation, calibration_metrics, fit_temperature, THRESHOLD_METRICS, TAU_METRICS)
+from .collapse import detect_collapse, next_step, GENERIC_STEPS
 from .rules import DecisionRule, tune_rule
 from .models import (TinyCausalLM, MLP, ByteEncoder, SpanNet, decode_pointers, null_score_from_type)
 
@@ -58,6 +58,7 @@ class Kind:
     "What a task kind means; the base is a two-class classifier on (N, C) logits"
     name, monitor, tune_metric, tune_metrics, headline, samplable = 'binary', 'pr_auc', 'f1', THRESHOLD_METRICS, 'f1', True
     losses = tuple(LOSSES)
+    steps = GENERIC_STEPS            # the fixes the collapse advice may name for this kind (`imbalance_nb.collapse.next_step`)
     def __repr__(self): return f"Kind({self.name!r})"
 
     def model(self, task:Task, **kwargs):
@@ -153,6 +154,11 @@ def _calibrate(out, T, test):
     out.update(temperature=T, ece_calibrated=calibration_metrics(lt, pc)['ece'])
     return pc
 
+def _gain(out, key):
+    "What the tuned rule adds to `key` over the default rule (None when either is missing)"
+    a, b = out.get(key), out.get(key + '_tuned')
+    return None if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)) else float(b - a)
+
 def _rule_and_T(kind, task, valid, tune_metric, rule, temperature):
     "The rule and temperature given, or tuned and fitted on `valid`"
     if valid is None and (rule is None or temperature is None):
@@ -176,9 +182,9 @@ def evaluate(self:Kind, task:Task,        # The task
     out, v = {}, {}
     for sfx, t in (('', 0.5), ('_tuned', th)):
         out.update(_flat(self._rule(lt, st, t), suffix=sfx))
-        v[sfx] = detect_collapse(lt, st, threshold=t, tried=tried, kind=self.name)
+        v[sfx] = detect_collapse(lt, st, threshold=t, tried=tried, steps=self.steps)
         out['collapse' + sfx] = v[sfx].kind
-    step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"threshold {th:.3f}", kind=self.name)
+    step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"threshold {th:.3f}", steps=self.steps, gain=_gain(out, self.headline))
     out.update(tuned_threshold=th, next_step=step.text, next_step_what=step.what, next_step_params=step.params)
     s, y = torch.as_tensor(st), torch.as_tensor(lt)
     sc = _calibrate(out, T, (y, s))
@@ -242,9 +248,9 @@ class MulticlassKind(Kind):
             pc = mm['per_class']                 # per class: F1 and recall, and the worst class's F1
             out.update({f'{m}_class{k}{sfx}': float(pc.loc[k, m]) for k in pc.index for m in ('f1', 'recall')})
             out['min_class_f1' + sfx] = float(pc['f1'].min())
-            v[sfx] = detect_collapse(lt, p, tried=tried, kind=self.name)
+            v[sfx] = detect_collapse(lt, p, tried=tried, steps=self.steps)
             out['collapse' + sfx] = v[sfx].kind
-        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"logit adjustment tau={rule.tau:g}", kind=self.name)
+        step = next_step(v[''], tried, tuned=v['_tuned'], rule=f"logit adjustment tau={rule.tau:g}", steps=self.steps, gain=_gain(out, self.headline))
         out.update(tuned_tau=rule.tau, next_step=step.text, next_step_what=step.what, next_step_params=step.params)
         pc = _calibrate(out, T, (lt, prt))
         return out, dict(y=lt, probs=prt, probs_calibrated=pc, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)
@@ -328,6 +334,7 @@ class LMKind(Kind):
 class RegressionLMKind(LMKind):
     "A number written digit by digit (`dist`): scored by MAE; no decision rule to tune, no classes to sample"
     name, monitor, tune_metric, tune_metrics, headline, samplable = 'regression_lm', 'mae', None, (), 'mae', False
+    steps = ('weights', 'prior_loss', 'longer')                 # no rule to tune, no classes to sample
     def probs(self, task, preds, y):
         if y is None: raise ValueError(f"task kind {self.name!r}: the answer's position comes from the label rows (y); pass rows built like the task's own")
         p, lab = _answer_probs(task, preds, y)
@@ -347,7 +354,7 @@ class RegressionLMKind(LMKind):
         num = lambda d: [''.join(map(str, r)) for r in d.tolist()]
         out = _flat(dict(generation_mae(num(digits), [int(s) for s in num(lt)]), digit_accuracy=float((digits == lt).float().mean())))
         lab, prob = lt.flatten(), pt.flatten(0, 1)
-        v = detect_collapse(lab, prob, tried=tried, kind=self.name)
+        v = detect_collapse(lab, prob, tried=tried, steps=self.steps)
         out.update(collapse=v.kind, next_step=v.fix.text, next_step_what=v.fix.what, next_step_params=v.fix.params)
         return out, dict(y=lab, probs=prob, pred=prob.argmax(-1), names=[str(i) for i in range(prob.shape[-1])])
 
@@ -399,6 +406,7 @@ SPAN_TASK_LOSSES = ('ce', 'bce', 'weighted_ce', 'focal', 'sigmoid_focal')
 class SpansKind(Kind):
     "Windows with spans (`spans`): a multitask network, the two-class rule per step, span F1"
     name, headline, losses = 'spans', 'f1@0.5', SPAN_TASK_LOSSES
+    steps = ('threshold', 'balance_terms', 'weights', 'sampler', 'longer')   # a multitask loss: its terms can be balanced
     def model(self, task, **kwargs):
         "`SpanNet` sized from the window's features and length and the window types"
         i = task.info

@@ -6,17 +6,20 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/losses.html.md"""
 
 # %% ../nbs/20_losses.ipynb #a3a1080f
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import Callable
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from .core import check_choice, check_num
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'CLASS_WEIGHT_METHODS', 'FUSE_MIN_NUMEL', 'LOSSES', 'SIGMOID_LOSSES', 'REWEIGHTING_LOSSES',
-           'PRIOR_LOSSES', 'METHOD_LOSSES', 'WEIGHT_LOSSES', 'GAMMA_LOSSES', 'ALPHA_LOSSES', 'SMOOTHING_LOSSES',
-           'check_class_targets', 'class_counts', 'class_weights', 'set_fused', 'focal_loss', 'sigmoid_focal_loss',
-           'adaptive_loss', 'logit_adjusted_loss', 'balanced_softmax_loss', 'ldam_margins', 'ldam_loss', 'FocalLoss',
-           'SigmoidFocalLoss', 'AdaptiveLoss', 'LogitAdjustedLoss', 'BalancedSoftmaxLoss', 'LDAMLoss', 'get_loss']
+__all__ = ['REDUCTIONS', 'CLASS_WEIGHT_METHODS', 'FUSE_MIN_NUMEL', 'LOSS_SPECS', 'LOSSES', 'SIGMOID_LOSSES', 'REWEIGHTING_LOSSES',
+           'PRIOR_LOSSES', 'PROGRESS_LOSSES', 'METHOD_LOSSES', 'WEIGHT_LOSSES', 'GAMMA_LOSSES', 'ALPHA_LOSSES',
+           'SMOOTHING_LOSSES', 'check_class_targets', 'class_counts', 'class_weights', 'set_fused', 'focal_loss',
+           'sigmoid_focal_loss', 'adaptive_loss', 'logit_adjusted_loss', 'balanced_softmax_loss', 'ldam_margins',
+           'ldam_loss', 'FocalLoss', 'SigmoidFocalLoss', 'AdaptiveLoss', 'LogitAdjustedLoss', 'BalancedSoftmaxLoss',
+           'DRWLoss', 'LDAMLoss', 'LossSpec', 'get_loss']
 
 # %% ../nbs/20_losses.ipynb #322497e2
 REDUCTIONS = ('none', 'mean', 'sum')
@@ -338,6 +341,17 @@ class BalancedSoftmaxLoss(_Loss):
         super().__init__(class_counts=class_counts, weight=weight, ignore_index=ignore_index, reduction=reduction)
     def forward(self, input, target): return balanced_softmax_loss(input, target, **self.opts())
 
+class DRWLoss(_Loss):
+    "Cross-entropy with deferred re-weighting (Cao et al. 2019): class-balanced weights switch on once `progress >= drw_start`"
+    def __init__(self, class_counts, drw_start=0.8, beta=0.9999, ignore_index=-100, reduction='mean'):
+        if not 0 <= drw_start <= 1: raise ValueError(f"drw_start={drw_start!r} is not valid; choose a value in [0, 1] (1 never re-weights)")
+        super().__init__(ignore_index=ignore_index, reduction=reduction)
+        self.register_buffer('drw_weight', class_weights(class_counts, 'effective', beta=beta, kind='counts'))
+        self.drw_start, self.progress = drw_start, 0.0
+    def forward(self, input, target):
+        o = self.opts(); w = o.pop('drw_weight')
+        return focal_loss(input, target, 0, weight=w if self.progress >= self.drw_start else None, **o)
+
 class LDAMLoss(_Loss):
     "LDAM with deferred re-weighting: class-balanced weights switch on once `progress >= drw_start`"
     def __init__(self, class_counts, max_m=0.5, s=30.0, drw_start=0.8, beta=0.9999, ignore_index=-100, reduction='mean'):
@@ -355,20 +369,44 @@ def _needs_counts(name, class_counts):
     if class_counts is None: raise ValueError(f"loss={name!r} needs class_counts (the training set's examples per class)")
     return class_counts
 
-LOSSES = {
-    'ce':               lambda cc, **kw: FocalLoss(gamma=0, **kw),
-    'weighted_ce':      lambda cc, method='balanced', **kw: FocalLoss(gamma=0, weight=class_weights(_needs_counts('weighted_ce', cc), method, kind='counts'), **kw),
-    'focal':            lambda cc, gamma=2.0, **kw: FocalLoss(gamma=gamma, **kw),
-    'focal_smooth':     lambda cc, gamma=2.0, label_smoothing=0.1, **kw: FocalLoss(gamma=gamma, label_smoothing=label_smoothing, **kw),
-    'weighted_focal':   lambda cc, gamma=2.0, method='balanced', **kw: FocalLoss(gamma=gamma, weight=class_weights(_needs_counts('weighted_focal', cc), method, kind='counts'), **kw),
-    'cb_focal':         lambda cc, gamma=2.0, beta=0.9999, **kw: FocalLoss(gamma=gamma, alpha=class_weights(_needs_counts('cb_focal', cc), 'effective', beta, kind='counts'), **kw),
-    'adaptive':         lambda cc, gamma=2.0, method='balanced', **kw: AdaptiveLoss(gamma=gamma, weight=class_weights(_needs_counts('adaptive', cc), method, kind='counts'), **kw),
-    'logit_adjusted':   lambda cc, **kw: LogitAdjustedLoss(_needs_counts('logit_adjusted', cc), **kw),
-    'balanced_softmax': lambda cc, **kw: BalancedSoftmaxLoss(_needs_counts('balanced_softmax', cc), **kw),
-    'ldam_drw':         lambda cc, **kw: LDAMLoss(_needs_counts('ldam_drw', cc), **kw),
-    'sigmoid_focal':    lambda cc, gamma=2.0, **kw: SigmoidFocalLoss(gamma=gamma, **kw),
-    'bce':              lambda cc, **kw: SigmoidFocalLoss(gamma=0, **kw),
-}
+def _weights(name, cc, method, **kw): return class_weights(_needs_counts(name, cc), method, kind='counts', **kw)
+
+@dataclass(frozen=True)
+class LossSpec:
+    "One loss: how to build it from the class counts, and what it is"
+    name: str
+    build: Callable          # `(class_counts, **kwargs) -> nn.Module`
+    options: tuple = ()      # Run options it takes: 'gamma', 'alpha', 'label_smoothing', 'method' (a class_weights method), 'weight'
+    moves: str = None        # What it does about the imbalance: None, 'weights' (re-weights the classes), 'prior' (shifts by the prior)
+    sigmoid: bool = False    # One logit per class (or per example) and 0/1 targets
+    progress: bool = False   # Its trainer must set `progress` (the share of training done)
+    doc: str = ''
+
+LOSS_SPECS = {s.name: s for s in [
+    LossSpec('ce', lambda cc, **kw: FocalLoss(gamma=0, **kw), ('weight', 'label_smoothing'), doc='cross-entropy'),
+    LossSpec('weighted_ce', lambda cc, method='balanced', **kw: FocalLoss(gamma=0, weight=_weights('weighted_ce', cc, method), **kw),
+             ('method', 'label_smoothing'), 'weights', doc='cross-entropy with class weights'),
+    LossSpec('focal', lambda cc, gamma=2.0, **kw: FocalLoss(gamma=gamma, **kw), ('gamma', 'alpha', 'weight', 'label_smoothing'), doc='focal loss'),
+    LossSpec('focal_smooth', lambda cc, gamma=2.0, label_smoothing=0.1, **kw: FocalLoss(gamma=gamma, label_smoothing=label_smoothing, **kw),
+             ('gamma', 'alpha', 'weight', 'label_smoothing'), doc='focal loss with label smoothing 0.1'),
+    LossSpec('weighted_focal', lambda cc, gamma=2.0, method='balanced', **kw: FocalLoss(gamma=gamma, weight=_weights('weighted_focal', cc, method), **kw),
+             ('gamma', 'alpha', 'method', 'label_smoothing'), 'weights', doc='focal loss with class weights'),
+    LossSpec('cb_focal', lambda cc, gamma=2.0, beta=0.9999, **kw: FocalLoss(gamma=gamma, alpha=_weights('cb_focal', cc, 'effective', beta=beta), **kw),
+             ('gamma', 'label_smoothing'), 'weights', doc='focal loss with class-balanced (effective number) factors'),
+    LossSpec('adaptive', lambda cc, gamma=2.0, method='balanced', **kw: AdaptiveLoss(gamma=gamma, weight=_weights('adaptive', cc, method), **kw),
+             ('gamma', 'method'), 'weights', progress=True, doc='weighted CE easing into focal over training'),
+    LossSpec('logit_adjusted', lambda cc, **kw: LogitAdjustedLoss(_needs_counts('logit_adjusted', cc), **kw), ('weight',), 'prior',
+             doc='logit-adjusted cross-entropy'),
+    LossSpec('balanced_softmax', lambda cc, **kw: BalancedSoftmaxLoss(_needs_counts('balanced_softmax', cc), **kw), ('weight',), 'prior',
+             doc='balanced softmax'),
+    LossSpec('ldam_drw', lambda cc, **kw: LDAMLoss(_needs_counts('ldam_drw', cc), **kw), (), 'prior', progress=True,
+             doc='label-distribution-aware margins, with deferred re-weighting'),
+    LossSpec('drw', lambda cc, **kw: DRWLoss(_needs_counts('drw', cc), **kw), (), 'weights', progress=True,
+             doc='cross-entropy, then class-balanced weights for the last 20% of training'),
+    LossSpec('sigmoid_focal', lambda cc, gamma=2.0, **kw: SigmoidFocalLoss(gamma=gamma, **kw), ('gamma', 'alpha'), sigmoid=True, doc='sigmoid focal loss'),
+    LossSpec('bce', lambda cc, **kw: SigmoidFocalLoss(gamma=0, **kw), (), sigmoid=True, doc='binary cross-entropy'),
+]}
+LOSSES = {n: s.build for n, s in LOSS_SPECS.items()}
 
 def get_loss(name:str,           # One of `LOSSES`
              class_counts=None,  # Training examples per class; needed by the re-weighting and prior-based losses
@@ -379,11 +417,9 @@ def get_loss(name:str,           # One of `LOSSES`
     except TypeError as e: raise TypeError(f"get_loss({name!r}): {e}") from None
 
 # %% ../nbs/20_losses.ipynb #2a7c5e02
-SIGMOID_LOSSES = ('bce', 'sigmoid_focal')
-REWEIGHTING_LOSSES = ('weighted_ce', 'weighted_focal', 'cb_focal', 'adaptive')
-PRIOR_LOSSES = ('logit_adjusted', 'balanced_softmax', 'ldam_drw')
-METHOD_LOSSES = ('weighted_ce', 'weighted_focal', 'adaptive')
-WEIGHT_LOSSES = ('ce', 'focal', 'focal_smooth', 'logit_adjusted', 'balanced_softmax')
-GAMMA_LOSSES = ('focal', 'focal_smooth', 'weighted_focal', 'cb_focal', 'adaptive', 'sigmoid_focal')
-ALPHA_LOSSES = ('focal', 'focal_smooth', 'weighted_focal', 'sigmoid_focal')
-SMOOTHING_LOSSES = ('ce', 'weighted_ce', 'focal', 'focal_smooth', 'weighted_focal', 'cb_focal')
+def _losses(**want): return tuple(n for n, s in LOSS_SPECS.items() if all(getattr(s, k) == v for k, v in want.items()))
+def _taking(opt): return tuple(n for n, s in LOSS_SPECS.items() if opt in s.options)
+
+SIGMOID_LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES = _losses(sigmoid=True), _losses(moves='weights'), _losses(moves='prior')
+PROGRESS_LOSSES = _losses(progress=True)
+METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES, ALPHA_LOSSES, SMOOTHING_LOSSES = map(_taking, ('method', 'weight', 'gamma', 'alpha', 'label_smoothing'))

@@ -1,4 +1,4 @@
-"""Metrics that tell the truth under imbalance, threshold and prior tuning on validation, span scores, and a cheap collapse detector.
+"""Metrics that tell the truth under imbalance, calibration, threshold and prior tuning on validation, and span scores.
 
 Docs: https://imbalance-nb.github.io/imbalance_nb/metrics.html.md"""
 
@@ -8,22 +8,16 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/metrics.html.md"""
 from __future__ import annotations
 import re, math, warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
 import numpy as np, pandas as pd, torch
 from torch import Tensor
-from sklearn.metrics import confusion_matrix, precision_recall_curve    # the plots'
 from .core import check_choice, check_num
-from .losses import (REWEIGHTING_LOSSES, PRIOR_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES,
-                                 ALPHA_LOSSES, SMOOTHING_LOSSES)
 
 # %% auto #0
-__all__ = ['CALIBRATION_BINS', 'THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'STEPS', 'reliability_bins',
-           'calibration_metrics', 'fit_temperature', 'binary_metrics', 'multiclass_metrics', 'generation_mae',
-           'BestThreshold', 'best_threshold', 'logit_adjust', 'BestTau', 'tune_logit_adjustment', 'spans_from_mask',
-           'span_f1', 'span_metrics', 'probability_separation', 'Collapse', 'detect_collapse', 'NextStep', 'next_step',
-           'probs_and_labels', 'classification_scores', 'CollapseWarning', 'CollapseMonitor', 'plot_confusion',
-           'plot_pr_curve', 'plot_prob_hist', 'plot_reliability']
+__all__ = ['CALIBRATION_BINS', 'THRESHOLD_METRICS', 'TAU_METRICS', 'SPAN_IOUS', 'reliability_bins', 'calibration_metrics',
+           'fit_temperature', 'binary_metrics', 'multiclass_metrics', 'generation_mae', 'BestThreshold',
+           'best_threshold', 'logit_adjust', 'BestTau', 'tune_logit_adjustment', 'spans_from_mask', 'span_f1',
+           'span_metrics', 'probability_separation', 'probs_and_labels', 'classification_scores']
 
 # %% ../nbs/30_metrics.ipynb #d7b7690f
 def _np(x, name='x'):
@@ -473,175 +467,6 @@ def probability_separation(probs,   # Per-step (or per-sample) probabilities of 
     res['separation'] = res[f'{on}_mean'] - res[f'{off}_mean']
     return dict(res, **{f'{on}_std': f(a, np.std), f'{off}_std': f(b, np.std)})
 
-# %% ../nbs/30_metrics.ipynb #63f45694
-@dataclass(repr=False)
-class Collapse:
-    "A collapse verdict: `kind` ('majority', 'prior' or 'healthy'), the `evidence` behind it, a `message` and the `fix` to try next"
-    kind: str
-    evidence: dict = field(default_factory=dict)
-    message: str = ''
-    fix: 'NextStep' = None
-    @property
-    def collapsed(self): return self.kind != 'healthy'
-    def __repr__(self): return f"Collapse(kind={self.kind!r}): {self.message}"
-
-# %% ../nbs/30_metrics.ipynb #d31f3480
-def _fmt_classes(cs): return ('class ' if len(cs) == 1 else 'classes ') + ', '.join(map(str, cs))
-
-def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / token labels
-                    y_prob,                   # Probabilities: same shape as `y_true` (binary) or (..., C)
-                    threshold:float=0.5,      # Binary decision threshold
-                    ignore_index:int=-100,    # Label value that marks unscored positions
-                    valid=None,               # Optional boolean mask, shape of `y_true`: True where scored
-                    min_separation:float=0.05,# Below this one-vs-rest separation a class looks like the prior
-                    min_lift:float=1.5,       # Below this PR-AUC / prevalence a class looks like the prior
-                    tried:dict=None,          # What training already used (`loss`, `sampler`, `class_weights`, ...): see `next_step`
-                    kind:str=None):           # The task kind, when known ('spans' and 'regression_lm' change the advice)
-    "Diagnose majority-class or prior collapse from labels and probabilities, and the one step to try next; cheap enough for every epoch"
-    threshold = _check_threshold(threshold)
-    check_num('min_separation', min_separation, 0); check_num('min_lift', min_lift, 0)
-    y, p = _np(y_true, 'y_true'), _probs(y_prob, 'y_prob')
-    if p.shape == y.shape: binary = True
-    elif p.ndim == y.ndim + 1 and p.shape[:-1] == y.shape: binary = False
-    else: raise ValueError(f"y_prob must have the shape of y_true (binary) or that shape plus a class axis; "
-                           f"got y_true {tuple(y.shape)} and y_prob {tuple(p.shape)}")
-    keep = np.ones(y.shape, bool) if valid is None else _mask(valid, 'valid')
-    if keep.shape != y.shape: raise ValueError(f"valid has shape {tuple(keep.shape)} but y_true has {tuple(y.shape)}")
-    y = _labels(y.reshape(-1)); keep = keep.reshape(-1) & (y != ignore_index)
-    y = y[keep]
-    if len(y) == 0: raise ValueError("y_true has no scored positions (empty, or every label is ignore_index)")
-    if binary:
-        s = p.reshape(-1)[keep]
-        if np.setdiff1d(np.unique(y), [0, 1]).size: raise ValueError("y_true must hold 0/1 labels when y_prob has its shape")
-        P, pred = np.stack([1 - s, s], 1), (s >= threshold).astype(np.int64)
-    else:
-        P = p.reshape(-1, p.shape[-1])[keep]; pred = P.argmax(1)
-        if y.min() < 0 or y.max() >= P.shape[1]: raise ValueError(f"y_true holds labels outside 0..{P.shape[1]-1}")
-    C, n = P.shape[1], len(y)
-    support, n_pred = np.bincount(y, minlength=C), np.bincount(pred, minlength=C)
-    tp = np.bincount(y[pred == y], minlength=C)
-    cls = np.flatnonzero(support)                        # only classes that occur are judged
-    recall = tp[cls] / support[cls]
-    sep, ap = np.full(len(cls), math.nan), np.full(len(cls), math.nan)
-    if len(cls) > 1:
-        for i, c in enumerate(cls):
-            on = y == c
-            sep[i] = P[on, c].mean() - P[~on, c].mean()
-            ap[i] = _ap_fast(on.astype(np.int64), P[:, c])
-    prev = support[cls] / n
-    lift = ap / prev
-    prior = len(cls) > 1 and bool(np.all(sep < min_separation) & np.all(lift < min_lift))
-    zero = cls[recall == 0]
-    ranked = [float(lift[np.searchsorted(cls, c)]) for c in zero]
-    ev = dict(n=n, n_classes=C, binary=binary, classes=cls.tolist(), prevalence=prev.tolist(), predicted_rate=(n_pred[cls] / n).tolist(),
-              recall=recall.tolist(), separation=sep.tolist(), pr_auc=ap.tolist(), zero_recall=zero.tolist(),
-              ranked=bool(len(zero)) and all(r >= min_lift for r in ranked))
-    if binary: ev['threshold'] = threshold
-    if prior:
-        i = int(np.argmin(prev))
-        what = 'prior'
-        msg = (f"probabilities sit at the class prior (separation {np.max(sep):.3f} < {min_separation}, PR-AUC {ap[i]:.3f} vs "
-               f"prevalence {prev[i]:.3f} for class {cls[i]}): the model has learnt nothing beyond the class rates")
-    elif len(zero):
-        what = 'majority'
-        never = [int(c) for c in zero if n_pred[c] == 0]
-        msg = (f"{_fmt_classes(zero.tolist())} {'is' if len(zero) == 1 else 'are'} never predicted" if len(never) == len(zero)
-               else f"{_fmt_classes(zero.tolist())} {'has' if len(zero) == 1 else 'have'} recall 0")
-        if binary: msg += f" at threshold {threshold}"
-        if ev['ranked']: msg += f", yet the scores rank {'it' if len(zero) == 1 else 'them'} (PR-AUC {min(ranked):.1f}x the prevalence)"
-    else:
-        i = int(np.argmin(recall))
-        msg = (f"no collapse: every class is predicted (lowest recall {recall[i]:.3f}, class {cls[i]})"
-               + (f", scores separate (smallest separation {np.nanmin(sep):.3f})" if len(cls) > 1 else ''))
-        return Collapse('healthy', ev, msg, NextStep('none', {}, 'nothing: no collapse'))
-    v = Collapse(what, ev)
-    best = best_threshold(y, s) if binary and ev['ranked'] and 0 < y.sum() < len(y) else None   # named by the threshold step
-    v.fix = next_step(v, tried, kind=kind, best=best)
-    v.message = f"{msg}; next: {v.fix.text}"
-    return v
-
-# %% ../nbs/30_metrics.ipynb #4e2b7a02
-class NextStep(NamedTuple):
-    "The one step to try next: `what` (one of `STEPS`), `params` (`run` parameters that take it) and `text`"
-    what: str
-    params: dict
-    text: str
-    def __str__(self): return self.text
-
-STEPS = ('none', 'threshold', 'balance_terms', 'weights', 'sampler', 'prior_loss', 'longer')
-
-def _used(tried):
-    "The steps a run's parameters already take"
-    t, used = tried or {}, set()
-    loss = t.get('loss') or 'ce'
-    if loss in REWEIGHTING_LOSSES or t.get('class_weights') is not None or t.get('alpha') is not None: used.add('weights')
-    if t.get('sampler') is not None: used.add('sampler')
-    if loss in PRIOR_LOSSES: used.add('prior_loss')
-    if t.get('combiner') in (None, 'normalized', 'uncertainty+normalized'): used.add('balance_terms')
-    return used
-
-def _switch(tried, loss):
-    "Parameters that change the loss to `loss`, resetting the options it does not take"
-    t = tried or {}
-    p = {'loss': loss}
-    for k, takes in (('gamma', GAMMA_LOSSES), ('alpha', ALPHA_LOSSES), ('label_smoothing', SMOOTHING_LOSSES),
-                     ('class_weights', METHOD_LOSSES + WEIGHT_LOSSES)):
-        if t.get(k) is not None and loss not in takes: p[k] = None
-    return p
-
-def _fmt_params(p): return ', '.join(f"{k}={v!r}" for k, v in p.items())
-
-def _candidate(what, tried, kind, binary, best=None):
-    "`NextStep` for `what`, or None where it does not apply to this kind or loss; `best` is the tuned threshold on the data judged, when known"
-    t = tried or {}
-    loss = t.get('loss') or 'ce'
-    if what == 'threshold':
-        if kind == 'regression_lm': return None
-        if binary:
-            here = f": {best.threshold:.3f} on these labels (F1 {best.value:.3f} there)" if best is not None else ''
-            return NextStep('threshold', {}, f"tune the decision threshold on validation{here}; tune_rule(y_valid, p_valid) gives it as a rule to apply to new probabilities")
-        return NextStep('threshold', {}, "tune a logit adjustment on validation: tune_rule(y_valid, p_valid, class_counts=train_counts) gives it as a rule to apply to new probabilities")
-    if what == 'balance_terms':
-        if kind != 'spans': return None
-        p = {'combiner': 'normalized'}
-        return NextStep(what, p, f"balance the loss terms so that none swamps the others: {_fmt_params(p)}")
-    if what == 'weights':
-        p = {'class_weights': 'balanced'} if loss in WEIGHT_LOSSES and loss != 'ce' and kind != 'spans' else _switch(t, 'weighted_ce')
-        return NextStep(what, p, f"re-weight the classes: {_fmt_params(p)}")
-    if what == 'sampler':
-        if kind == 'regression_lm': return None
-        return NextStep(what, {'sampler': 'weighted'}, "draw class-balanced batches: sampler='weighted'")
-    if what == 'prior_loss':
-        if kind == 'spans': return None
-        p = _switch(t, 'logit_adjusted')
-        return NextStep(what, p, f"shift the logits by the class prior: {_fmt_params(p)}")
-    ep = t.get('epochs')
-    p = {'epochs': 2 * ep} if isinstance(ep, int) else {}
-    return NextStep('longer', p, "the scores do not separate the classes yet: train longer"
-                    + (f" ({_fmt_params(p)})" if p else '') + " or with a higher lr, and check that the inputs carry the signal")
-
-# %% ../nbs/30_metrics.ipynb #dc9cacf3
-def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
-              tried:dict=None,     # The run's parameters (`loss`, `sampler`, `class_weights`, `alpha`, `combiner`, `epochs`)
-              tuned:Collapse=None, # `detect_collapse` with the rule tuned on validation, when there is one
-              rule:str=None,       # How to name that rule ('threshold 0.31')
-              kind:str=None,       # The task kind, when known
-              best=None):          # `best_threshold` on the data judged (two classes), named by the threshold step
-    "The one step to try next, from the verdict, the ranking, the tuned rule and what was already tried"
-    if not verdict.collapsed: return NextStep('none', {}, 'nothing: no collapse')
-    ev, used = verdict.evidence, _used(tried)
-    binary = ev.get('binary', True)
-    if tuned is not None and not tuned.collapsed:
-        return NextStep('threshold', {}, f"keep the model and use the rule tuned on validation ({rule or 'tuned'}): it already fixes this")
-    order = ['weights', 'sampler', 'prior_loss', 'longer']
-    if verdict.kind == 'prior': order = ['balance_terms', 'sampler', 'weights', 'prior_loss', 'longer']
-    elif ev.get('ranked') and tuned is None: order = ['threshold'] + order
-    for what in order:
-        if what in used: continue
-        step = _candidate(what, tried, kind, binary, best)
-        if step is not None: return step
-    return _candidate('longer', tried, kind, binary)
-
 # %% ../nbs/30_metrics.ipynb #7f3a0c02
 def probs_and_labels(preds:Tensor,    # Logits (see the table)
                      targets:Tensor): # Class indices or 0/1 labels
@@ -664,119 +489,3 @@ def classification_scores(preds, targets, ignore_index:int=-100):
     if p.shape == y.shape: return binary_metrics(y.reshape(-1), p.reshape(-1), ignore_index=ignore_index)
     if p.shape[-1] == 2: return binary_metrics(y.reshape(-1), p[..., 1].reshape(-1), ignore_index=ignore_index)
     return multiclass_metrics(y.reshape(-1), p.reshape(-1, p.shape[-1]), ignore_index=ignore_index)
-
-# %% ../nbs/30_metrics.ipynb #7f3b1002
-class CollapseWarning(UserWarning):
-    "The model predicts (nearly) only the majority class, or only the class prior"
-
-class CollapseMonitor:
-    "Collapse verdicts epoch by epoch from labels and scores fed batch by batch, in any training loop"
-    def __init__(self, patience:int=3,           # Collapsed epochs in a row before `stop` says so
-                 from_logits:bool=False,         # `update` gets logits: apply sigmoid / softmax first
-                 warn:bool=True,                 # Warn (`CollapseWarning`) on a collapsed epoch
-                 tried:dict=None,                # What training uses (loss, sampler, ...), so the fix never repeats it
-                 **detect_kwargs):               # Passed to `detect_collapse` (threshold, ignore_index, kind, ...)
-        self.patience, self.from_logits, self.warn = check_num('patience', patience, 1, integer=True), from_logits, warn
-        self.tried, self.kw = tried, detect_kwargs
-        self.history, self.run_length, self._y, self._p = [], 0, [], []
-
-    def update(self, y_true, y_score):
-        "Add one batch of labels and scores (probabilities, or logits with `from_logits`)"
-        if self.from_logits: y_true, y_score = probs_and_labels(torch.as_tensor(y_score), torch.as_tensor(y_true))
-        self._y.append(_np(y_true, 'y_true')); self._p.append(_np(y_score, 'y_score'))
-        return self
-
-    def end_epoch(self, epoch:int=None):   # The epoch's number; None: the next one
-        "The verdict on everything fed since the last epoch; appends to `history` and starts a new epoch"
-        if not self._y: raise ValueError("end_epoch() before any update(): feed the epoch's labels and scores first")
-        y, p = np.concatenate(self._y), np.concatenate(self._p)
-        self._y, self._p = [], []
-        v = detect_collapse(y, p, tried=self.tried, **self.kw)
-        self.run_length = self.run_length + 1 if v.collapsed else 0
-        ev = v.evidence
-        row = dict(epoch=len(self.history) if epoch is None else epoch, verdict=v.kind, fix=v.fix.text, fix_params=v.fix.params,
-                   min_recall=float(min(ev['recall'])), min_pr_auc_lift=float(np.nanmin(np.array(ev['pr_auc']) / np.array(ev['prevalence'])))
-                   if len(ev['classes']) > 1 else math.nan, message=v.message)
-        self.history.append(row); self.last = v
-        if v.collapsed and self.warn: warnings.warn(f"epoch {row['epoch']}: {v.kind} collapse: {v.message}", CollapseWarning, stacklevel=2)
-        return v
-
-    @property
-    def stop(self): return self.run_length >= self.patience
-    def state_dict(self): return dict(history=list(self.history), run_length=self.run_length)
-    def load_state_dict(self, d): self.history, self.run_length = list(d['history']), d['run_length']
-    def __repr__(self): return f"CollapseMonitor(patience={self.patience}, epochs={len(self.history)}, stop={self.stop})"
-
-# %% ../nbs/30_metrics.ipynb #d8c06bb0
-def _fig(figsize):
-    import matplotlib.pyplot as plt
-    return plt.subplots(figsize=figsize)
-
-def plot_confusion(y_true,                 # Class labels, (N,)
-                   y_pred,                 # Predicted labels (N,) or probabilities (N, C)
-                   class_names=None,       # Names for the classes 0..C-1
-                   normalize:str|None=None): # None (counts), 'true' (rows sum to 1), 'pred' or 'all'
-    "Confusion-matrix heatmap (rows: true class, columns: predicted) as a matplotlib `Figure`"
-    import seaborn as sns
-    check_choice('normalize', normalize, (None, 'true', 'pred', 'all'))
-    C = None if class_names is None else len(class_names)
-    y, pred, C = _multiclass_inputs(y_true, y_pred, C, None, 'y_pred')
-    with np.errstate(invalid='ignore', divide='ignore'):
-        cm = confusion_matrix(y, pred, labels=np.arange(C), normalize=normalize)
-    names = list(class_names) if class_names is not None else [str(c) for c in range(C)]
-    fig, ax = _fig((2.4 + 0.8 * C, 2 + 0.7 * C))
-    sns.heatmap(cm, annot=True, fmt='d' if normalize is None else '.2f', cmap='Blues', cbar=False,
-                xticklabels=names, yticklabels=names, ax=ax)
-    ax.tick_params(axis='y', rotation=0)
-    ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title('confusion' + (f' (normalized by {normalize})' if normalize else ''))
-    fig.tight_layout()
-    return fig
-
-def plot_pr_curve(y_true,    # 0/1 labels, (N,)
-                  y_score):  # Probabilities of class 1, (N,)
-    "Precision-recall curve with the prevalence line (a random scorer) as a matplotlib `Figure`"
-    y, s = _binary_inputs(y_true, y_score)
-    if len(np.unique(y)) < 2: raise ValueError("y_true must contain both classes to draw a PR curve")
-    prec, rec, _ = precision_recall_curve(y, s)
-    fig, ax = _fig((4.5, 3.5))
-    ax.step(rec, prec, where='post', label=f'model (AP {_ap_fast(y, s):.3f})')
-    ax.axhline(y.mean(), ls='--', c='grey', label=f'random (prevalence {y.mean():.3f})')
-    ax.set(xlabel='recall', ylabel='precision', xlim=(0, 1), ylim=(0, 1.02), title='precision-recall')
-    ax.legend(loc='upper right', fontsize=8); fig.tight_layout()
-    return fig
-
-def plot_prob_hist(y_true,     # Labels, (N,) (or (N, T) masks with same-shape probabilities)
-                   y_prob,     # Probabilities of class 1 (same shape as `y_true`), or (N, C) probabilities
-                   bins:int=20):
-    "Histograms of predicted probability per true class as a matplotlib `Figure`"
-    y, p = _np(y_true, 'y_true'), _probs(y_prob, 'y_prob')
-    if p.shape == y.shape: y, p, what = _labels(y.ravel()), p.ravel(), 'P(class 1)'
-    elif p.ndim == 2 and y.ndim == 1 and len(y) == len(p):
-        y = _labels(y); p, what = p[np.arange(len(y)), y], 'P(true class)'
-    else: raise ValueError(f"y_prob must have the shape of y_true or be (N, C); got {tuple(y.shape)} and {tuple(p.shape)}")
-    fig, ax = _fig((4.5, 3.5))
-    for c in np.unique(y):
-        ax.hist(p[y == c], bins=np.linspace(0, 1, bins + 1), alpha=0.5, density=True, label=f'true class {c} (n={int((y == c).sum())})')
-    ax.set(xlabel=what, ylabel='density', xlim=(0, 1), title='predicted probability by true class')
-    ax.legend(fontsize=8); fig.tight_layout()
-    return fig
-
-def plot_reliability(y_true,                # Labels, (N,)
-                     y_prob,                # Probabilities of class 1 (N,), or (N, C)
-                     calibrated=None,       # The same after temperature scaling (optional), drawn beside
-                     n_bins:int=CALIBRATION_BINS):
-    "Reliability diagram: observed frequency against mean confidence per bin, with the diagonal and each curve's ECE"
-    fig, ax = _fig((4.5, 3.8))
-    ax.plot([0, 1], [0, 1], ls='--', c='grey', lw=1, label='perfectly calibrated')
-    for name, p in (('model', y_prob), ('after temperature', calibrated)):
-        if p is None: continue
-        rb = reliability_bins(y_true, p, n_bins)
-        r = rb[rb.n > 0]
-        ece = calibration_metrics(y_true, p, n_bins)['ece']
-        line, = ax.plot(r.confidence, r.frequency, lw=1.5, label=f'{name} (ECE {ece:.3f})')
-        ax.scatter(r.confidence, r.frequency, s=8 + 60 * r.n / r.n.max(), color=line.get_color())   # dot area: the bin's share
-    binary = np.ndim(_np(y_prob, 'y_prob')) == 1
-    ax.set(xlabel='mean P(class 1)' if binary else 'mean confidence (top label)', ylabel='positive rate' if binary else 'accuracy',
-           xlim=(0, 1), ylim=(0, 1.02), title='reliability')
-    ax.legend(fontsize=8, loc='upper left'); fig.tight_layout()
-    return fig

@@ -6,7 +6,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/integrations.hf.html.md"""
 
 # %% ../../nbs/71_integrations.hf.ipynb #c7b20002
 from __future__ import annotations
-import warnings
+import math, warnings
 from collections.abc import Mapping
 import numpy as np, torch
 try:
@@ -16,13 +16,13 @@ except ImportError as e:
     raise ImportError("imbalance_nb.integrations.hf needs Hugging Face transformers and accelerate: pip install 'imbalance-nb[hf]'") from e
 from ..core import check_choice, check_int
 from ..losses import get_loss, LOSSES
-from ..metrics import (CollapseMonitor, CollapseWarning, binary_metrics, multiclass_metrics, probs_and_labels)
+from ..metrics import binary_metrics, multiclass_metrics, probs_and_labels
+from ..collapse import CollapseMonitor, CollapseWarning, Collapse, COLLAPSE_CODES, diverged, next_step
 from ..kinds import TaskLoss
 from ..sampling import weighted_sampler
 
 # %% auto #0
-__all__ = ['COLLAPSE_CODES', 'KINDS', 'imbalance_loss', 'ImbalanceMetrics', 'imbalance_metrics', 'CollapseCallback',
-           'WeightedSamplerTrainer']
+__all__ = ['KINDS', 'imbalance_loss', 'ImbalanceMetrics', 'imbalance_metrics', 'CollapseCallback', 'WeightedSamplerTrainer']
 
 # %% ../../nbs/71_integrations.hf.ipynb #c7b20006
 def _logits(outputs):
@@ -50,14 +50,13 @@ def imbalance_loss(name:str='ce',        # A name in `imbalance_nb.losses.LOSSES
     return compute_loss
 
 # %% ../../nbs/71_integrations.hf.ipynb #c7b20008
-COLLAPSE_CODES = {'healthy': 0, 'majority': 1, 'prior': 2}
 KINDS = ('binary', 'multiclass', 'ordinal')
 
 class ImbalanceMetrics:
-    "`compute_metrics` for `Trainer`: imbalance-aware metrics and the collapse verdict (as `collapse_code`); verdicts in `monitor`"
+    "`compute_metrics` for `Trainer`: imbalance-aware metrics and the collapse verdict (`collapse`, and `collapse_code`); verdicts in `monitor`"
     def __init__(self, kind:str=None, threshold:float=0.5, tried:dict=None):
         self.kind = check_choice('kind', kind, (None,) + KINDS)
-        self.threshold, self.monitor = threshold, CollapseMonitor(patience=1, warn=False, tried=tried, threshold=threshold)
+        self.threshold, self.monitor = threshold, CollapseMonitor(patience=1, warn=False, tried=tried, threshold=threshold, trainer='hf')
     def __call__(self, eval_pred:EvalPrediction):
         preds, labels = eval_pred.predictions, eval_pred.label_ids
         if isinstance(preds, (tuple, list)): preds = preds[0]
@@ -74,7 +73,7 @@ class ImbalanceMetrics:
             out = {k: m[k] for k in ('macro_f1', 'balanced_accuracy', 'mcc', 'qwk', 'accuracy') if k in m}
             out['min_class_f1'] = float(m['per_class']['f1'].min())
             v = self.monitor.update(y, p).end_epoch()
-        return {**{k: float(x) for k, x in out.items()}, 'collapse_code': COLLAPSE_CODES[v.kind]}
+        return {**{k: float(x) for k, x in out.items()}, 'collapse': v.kind, 'collapse_code': COLLAPSE_CODES[v.kind]}
 
 def imbalance_metrics(kind:str=None,       # 'binary', 'multiclass', 'ordinal'; None: from the number of logits
                       threshold:float=0.5, # Two classes: the decision threshold
@@ -84,22 +83,44 @@ def imbalance_metrics(kind:str=None,       # 'binary', 'multiclass', 'ordinal'; 
 
 # %% ../../nbs/71_integrations.hf.ipynb #c7b20010
 class CollapseCallback(TrainerCallback):
-    "Collapse verdicts after each evaluation: kept in `history`, warned with the fix, and optionally stopping training"
+    "Collapse verdicts after each evaluation: kept in `history` (one per step), warned with the fix, and optionally stopping training"
     def __init__(self, action:str='warn',   # 'warn' or 'stop'
-                 patience:int=3,            # With 'stop': collapsed evaluations in a row before stopping
+                 patience:int=3,            # With 'stop': collapsed evaluations in a row, with no gain in the ranking, before stopping
                  metrics:ImbalanceMetrics=None): # The `imbalance_metrics()` given to the Trainer, for the verdict's fix
         self.action, self.patience, self.metrics = check_choice('action', action, ('warn', 'stop')), check_int('patience', patience, 1), metrics
-        self.history, self.run_length = [], 0
+        self.history = []
+
+    def _verdict(self, args, state, metrics):
+        "`(verdict, fix, rank)` of this evaluation; a diverged training loss (the log history's) comes first"
+        losses = [h['loss'] for h in (state.log_history or []) if 'loss' in h]
+        if losses and diverged(losses):
+            return 'diverged', next_step(Collapse('diverged', {}), dict(lr=getattr(args, 'learning_rate', None)), trainer='hf').text, math.nan
+        verdict = metrics.get('eval_collapse') or {v: k for k, v in COLLAPSE_CODES.items()}[int(metrics['eval_collapse_code'])]
+        mh = self.metrics.monitor.history if self.metrics is not None else []
+        return verdict, mh[-1]['fix'] if mh else None, mh[-1]['pr_auc'] if mh else metrics.get('eval_pr_auc', math.nan)
+
+    @property
+    def run_length(self):
+        "Collapsed evaluations in a row, the last included"
+        n = 0
+        for h in reversed(self.history):
+            if h['verdict'] == 'healthy': break
+            n += 1
+        return n
+
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-        code = (metrics or {}).get('eval_collapse_code')
-        if code is None: return
-        verdict = {v: k for k, v in COLLAPSE_CODES.items()}[int(code)]
-        fix = self.metrics.monitor.history[-1]['fix'] if self.metrics is not None and self.metrics.monitor.history else None
-        self.history.append(dict(epoch=state.epoch, step=state.global_step, verdict=verdict, fix=fix))
-        self.run_length = self.run_length + 1 if verdict != 'healthy' else 0
+        if (metrics or {}).get('eval_collapse_code') is None: return
+        verdict, fix, rank = self._verdict(args, state, metrics)
+        if self.history and self.history[-1]['step'] == state.global_step:      # evaluate() again at the same step: one row
+            self.history.pop()
+            if self.metrics is not None and len(self.metrics.monitor.history) > 1: self.metrics.monitor.history.pop(-2)
+        best = max([h['pr_auc'] for h in self.history if np.isfinite(h['pr_auc'])], default=math.nan)
+        improving = bool(np.isfinite(rank) and np.isfinite(best) and rank > best + 0.01)
+        self.history.append(dict(epoch=state.epoch, step=state.global_step, verdict=verdict, fix=fix, pr_auc=rank, improving=improving))
         if verdict != 'healthy':
             warnings.warn(f"step {state.global_step}: {verdict} collapse" + (f"; next: {fix}" if fix else ''), CollapseWarning, stacklevel=2)
-        if self.action == 'stop' and self.run_length >= self.patience: control.should_training_stop = True
+        stale = not any(h['improving'] for h in self.history[-self.patience:])
+        if verdict == 'diverged' or (self.action == 'stop' and self.run_length >= self.patience and stale): control.should_training_stop = True
         return control
 
 # %% ../../nbs/71_integrations.hf.ipynb #c7b20012

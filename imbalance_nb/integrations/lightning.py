@@ -14,12 +14,13 @@ try: import lightning.pytorch as pl
 except ImportError as e:
     raise ImportError("imbalance_nb.integrations.lightning needs PyTorch Lightning: pip install 'imbalance-nb[lightning]'") from e
 from ..core import check_choice, check_int, scalar
-from .. import metrics
-from ..metrics import CollapseWarning, probs_and_labels, probability_separation
+from .. import collapse
+from ..metrics import probs_and_labels, probability_separation
+from ..collapse import CollapseWarning, COLLAPSE_CODES, VERDICTS
 from ..diagnostics import CSVWriter, grad_norms
 
 # %% auto #0
-__all__ = ['COLLAPSE_CODES', 'default_extract', 'CollapseMonitor', 'DiagnosticsCSV']
+__all__ = ['default_extract', 'CollapseMonitor', 'DiagnosticsCSV']
 
 # %% ../../nbs/70_integrations.lightning.ipynb #c7a10006
 def default_extract(outputs, batch):
@@ -52,8 +53,6 @@ class _Gather(pl.Callback):
         return z, y
 
 # %% ../../nbs/70_integrations.lightning.ipynb #c7a10009
-COLLAPSE_CODES = {'healthy': 0, 'majority': 1, 'prior': 2}
-
 class CollapseMonitor(_Gather):
     "A Lightning callback: the collapse verdict on each validation epoch, logged, warned with the fix, and optionally stopping"
     def __init__(self, action:str='warn',   # 'warn' (log and warn) or 'stop' (also stop training)
@@ -63,7 +62,7 @@ class CollapseMonitor(_Gather):
                  **detect_kwargs):          # Passed to `detect_collapse` (threshold, ignore_index, ...)
         super().__init__(extract)
         self.action = check_choice('action', action, ('warn', 'stop'))
-        self.monitor = metrics.CollapseMonitor(patience=patience, warn=True, tried=tried, **detect_kwargs)
+        self.monitor = collapse.CollapseMonitor(patience=patience, warn=True, tried=tried, trainer='lightning', **detect_kwargs)
     @property
     def history(self): return self.monitor.history
     @property
@@ -72,12 +71,13 @@ class CollapseMonitor(_Gather):
         out = self._epoch_outputs(trainer, pl_module)
         if out is None: return
         y, p = probs_and_labels(out[0], out[1])
-        v = self.monitor.update(y, p).end_epoch(trainer.current_epoch)
+        tl = trainer.callback_metrics.get('train_loss', trainer.callback_metrics.get('train_loss_epoch'))
+        v = self.monitor.update(y, p).end_epoch(trainer.current_epoch, None if tl is None else float(tl))
         h = self.history[-1]
-        for k, val in (('collapse_code', COLLAPSE_CODES[v.kind]), ('collapse_min_recall', h['min_recall']),
+        for k, val in (('collapse_code', COLLAPSE_CODES[v.kind]), *((f'collapse_is_{n}', float(v.kind == n)) for n in VERDICTS), ('collapse_min_recall', h['min_recall']),
                        ('collapse_min_pr_auc_lift', h['min_pr_auc_lift'])):
             if np.isfinite(val): pl_module.log(k, float(val), on_epoch=True, sync_dist=trainer.world_size > 1)   # equal on every rank
-        if self.action == 'stop' and self.monitor.stop: trainer.should_stop = True
+        if (self.action == 'stop' and self.monitor.stop) or v.kind == 'diverged': trainer.should_stop = True
     def state_dict(self): return self.monitor.state_dict()
     def load_state_dict(self, state_dict): self.monitor.load_state_dict(state_dict)
 
