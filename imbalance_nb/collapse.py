@@ -6,7 +6,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/collapse.html.md"""
 
 # %% ../nbs/32_collapse.ipynb #7097cefc
 from __future__ import annotations
-import math, warnings
+import difflib, math, warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 import numpy as np, torch
@@ -18,8 +18,8 @@ from .metrics import (_np, _labels, _probs, _mask, _check_threshold, _ap_fast, _
                                   probs_and_labels)
 
 # %% auto #0
-__all__ = ['VERDICTS', 'COLLAPSE_CODES', 'STEPS', 'GENERIC_STEPS', 'TRAINERS', 'Collapse', 'diverged', 'NextStep', 'next_step',
-           'detect_collapse', 'CollapseWarning', 'CollapseMonitor']
+__all__ = ['VERDICTS', 'COLLAPSE_CODES', 'STEPS', 'GENERIC_STEPS', 'TRAINERS', 'TRIED_KEYS', 'Collapse', 'diverged', 'NextStep',
+           'check_tried', 'next_step', 'detect_collapse', 'CollapseWarning', 'CollapseMonitor']
 
 # %% ../nbs/32_collapse.ipynb #299ccd0f
 VERDICTS = {'healthy': 'every class is predicted', 'majority': 'a class has recall 0 at the default rule',
@@ -61,6 +61,17 @@ class NextStep(NamedTuple):
 STEPS = ('none', 'threshold', 'balance_terms', 'weights', 'sampler', 'prior_loss', 'longer', 'lower_lr', 'check_training')
 GENERIC_STEPS = ('threshold', 'weights', 'sampler', 'prior_loss', 'longer')     # what a kind allows, when it does not say
 TRAINERS = ('run', 'loop', 'lightning', 'hf')
+
+TRIED_KEYS = ('loss', 'gamma', 'alpha', 'label_smoothing', 'class_weights', 'sampler', 'combiner', 'epochs', 'lr')
+
+def check_tried(tried):
+    "Refuse a `tried` key that looks like a misspelt one of `TRIED_KEYS` (other keys, such as a whole run config's, pass)"
+    if tried is None: return None
+    if not isinstance(tried, dict): raise TypeError(f"tried must be a dict of what training used (e.g. dict(loss='ce')); got {type(tried).__name__}")
+    for k in tried:
+        close = difflib.get_close_matches(str(k), TRIED_KEYS, n=1, cutoff=0.75)
+        if k not in TRIED_KEYS and close: raise ValueError(f"tried has {k!r} (did you mean {close[0]!r}?); the keys the advice reads: {', '.join(TRIED_KEYS)}")
+    return tried
 
 def _used(tried):
     "The steps a run's parameters already take"
@@ -135,7 +146,7 @@ def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
               gain:float=None,     # What the tuned rule adds to the metric over the default rule (a healthy model's reason to use it)
               trainer:str='run'):  # Whose words: 'run', 'loop', 'lightning' or 'hf'
     "The one step to try next, from the verdict, the ranking, the tuned rule and what was already tried"
-    check_choice('trainer', trainer, TRAINERS)
+    check_choice('trainer', trainer, TRAINERS); check_tried(tried)
     steps = GENERIC_STEPS if steps is None else tuple(steps)
     if not verdict.collapsed:
         if gain is not None and gain >= 0.05 and rule:
@@ -271,7 +282,7 @@ class CollapseMonitor:
                  min_gain:float=0.01,            # A new best of the rarest class's PR-AUC by more than this is progress
                  **detect_kwargs):               # Passed to `detect_collapse` (threshold, ignore_index, steps, ...)
         self.patience, self.from_logits, self.warn = check_num('patience', patience, 1, integer=True), from_logits, warn
-        self.tried, self.trainer, self.min_gain, self.kw = tried, check_choice('trainer', trainer, TRAINERS), min_gain, detect_kwargs
+        self.tried, self.trainer, self.min_gain, self.kw = check_tried(tried), check_choice('trainer', trainer, TRAINERS), min_gain, detect_kwargs
         self.history, self.run_length, self.losses, self._y, self._p = [], 0, [], [], []
 
     def update(self, y_true, y_score):

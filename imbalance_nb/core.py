@@ -6,7 +6,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #fdb95201
 from __future__ import annotations
-import os, math, random, platform
+import difflib, os, math, random, platform
 from pathlib import Path
 import numpy as np
 import torch
@@ -23,7 +23,9 @@ def check_choice(name:str,     # Parameter name, as the user typed it
     "Raise `ValueError` naming `name` and listing `allowed` unless `value` is one of them; return `value`"
     allowed = list(allowed)
     if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not valid; choose one of: {', '.join(map(repr, allowed))}")
+        close = difflib.get_close_matches(value, [a for a in allowed if isinstance(a, str)], n=1, cutoff=0.6) if isinstance(value, str) else []
+        raise ValueError(f"{name}={value!r} is not valid" + (f" (did you mean {close[0]!r}?)" if close else '')
+                         + f"; choose one of: {', '.join(map(repr, allowed))}")
     return value
 
 # %% ../nbs/00_core.ipynb #0c1fb402

@@ -13,6 +13,7 @@ import numpy as np, pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
+from .config import DEFAULTS, unknown_params_message, check_params
 from .core import (check_choice, check_num, check_int, not_for, set_seed, get_device, environment_info, atomic_write,
                                get_rng_state, set_rng_state, jsonable)
 from .tasks.core import Task, TASKS, make_task, task_fingerprint, load_builtin_tasks
@@ -21,7 +22,7 @@ from .plots import plot_confusion, plot_pr_curve, plot_prob_hist, plot_reliabili
 from .kinds import kind_of, KINDS
 from .collapse import VERDICTS, Collapse, next_step
 from .data import DataLoaders, SAMPLERS
-from .learner import Learner
+from .learner import Learner, Callback
 from .callbacks import (DeviceCB, MetricsCB, LRScheduleCB, ClipGradCB, CollapseGuardCB, CollapseWarning,
                                     EarlyStoppingCB, CheckpointCB, NonFiniteGuardCB, ProgressLossCB, ProgressCB,
                                     MixedPrecisionCB, BASE_KEYS, load_checkpoint)
@@ -29,51 +30,11 @@ from .diagnostics import CSVLoggerCB, CSV_FILES
 from .predict import save_predictor, model_recipe, resolve_model, PREDICTOR_FILE, WEIGHTS_FILE
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'LM_UNTIED', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS',
+__all__ = ['PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'LM_UNTIED', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS',
            'VALID_FILE', 'RUN_FILES', 'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG',
-           'recipe', 'unknown_params_message', 'check_params', 'baseline_config', 'setup', 'read_status', 'run_name',
-           'project_root', 'notebook_out_dir', 'quiet_kernel_interrupt', 'save_plots', 'RunError', 'run', 'pm_flags',
-           'explain', 'grid', 'sweep_names', 'default_notebook', 'sweep', 'collect']
-
-# %% ../nbs/60_experiment.ipynb #f9fb7e69
-DEFAULTS = dict(
-    task='overlap',         # A registered task name (`make_task`) or a `Task` object (e.g. from `from_frame`)
-    loss='ce',              # A name in `LOSSES` (spans tasks: one of `SPAN_TASK_LOSSES`)
-    gamma=None,             # Focusing strength of the focal family; None: the loss's default (2.0)
-    alpha=None,             # Focal class factor (focal, focal_smooth, weighted_focal, sigmoid_focal)
-    label_smoothing=None,   # Label smoothing of the softmax focal family (ce, weighted_ce, focal...); None: the loss's
-    class_weights=None,     # None or a method of `class_weights`: 'balanced', 'inverse', 'inverse_sqrt', 'effective'
-    sampler=None,           # None (shuffle) or 'weighted' (class-balanced batches)
-    mask=None,              # City tasks: 'answer_only' or 'all' targets; None: the task's default ('answer_only')
-    combiner=None,          # Spans tasks: 'fixed', 'normalized', 'uncertainty', 'uncertainty+normalized'; None: 'normalized'
-    epochs=None,            # Training epochs; None: the preset's recipe (`recipe`)
-    batch_size=None,        # Examples per training batch; None: the recipe's
-    lr=None,                # Peak learning rate (AdamW, warmup then cosine); None: the recipe's
-    seed=0,                 # Seed of the task, the weights and the shuffling
-    device='auto',          # 'auto' (CUDA or MPS when present), 'cpu', 'cuda', 'cuda:N', 'mps'
-    preset='quick',         # Size of registered tasks: 'quick' (test-sized) or 'benchmark' (see `EXPERIMENT_PRESETS`)
-    n_train=None,           # Size knobs; None: the preset's. n_train/n_valid/n_test: distthres, dist, text
-    n_valid=None,
-    n_test=None,
-    n=None,                 # Rows in all splits: overlap, binary, ordinal
-    n_windows=None,         # Windows in all splits: spans
-    task_kwargs=None,       # Other arguments of the task builder (threshold, pos_rate, noise, ...), as a dict
-    model_kwargs=None,      # Arguments of the model that the task does not fix (d_model, n_layers, hidden, ...); over the recipe's
-    model=None,             # Your own model: an nn.Module, a callable task -> nn.Module, or 'package.module:factory'; None: the kind's
-    monitor=None,           # History key for the best checkpoint and early stopping; None: the kind's (`Kind.monitor`)
-    patience=None,          # Early stopping after this many epochs without improvement; None: off
-    clip=1.0,               # Gradient norm clipping; None: off
-    warmup=0.1,             # Fraction of steps of linear warmup before the cosine decay
-    wd=None,                # Weight decay; None: the recipe's
-    tune_metric=None,       # Metric the threshold / tau is tuned for on validation; None: the kind's (`Kind.tune_metric`)
-    baseline=None,          # A loss name (e.g. 'ce'): also train that plain baseline on the same data, seed and schedule
-    read_test=True,         # Score the test split; False: validation only (as `advise` trains its candidates, reading test once, after its choice)
-    resume=False,           # Continue the run in `out_dir` from `checkpoints/last.pt`
-    overwrite=False,        # Replace a run of another configuration in `out_dir` (its files are removed first)
-    verbose=True,           # Print one line per epoch
-    plots=True,             # Write the PNGs of `plots/` (a sweep of hundreds of runs may skip them: about a second each)
-    out_dir=None,           # The run folder; None: `runs/<run_name(config)>` under the current directory
-)
+           'recipe', 'baseline_config', 'setup', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
+           'quiet_kernel_interrupt', 'save_plots', 'RunError', 'EstimateCB', 'run', 'pm_flags', 'explain', 'grid',
+           'sweep_names', 'default_notebook', 'sweep', 'collect']
 
 # %% ../nbs/60_experiment.ipynb #dd689b0a
 PRESETS = ('quick', 'benchmark')
@@ -135,26 +96,10 @@ def _task_kwargs(cfg):
     if clash: raise ValueError(f"task_kwargs sets {clash}; set them as parameters of their own")
     kw.update(tk)
     if 'seed' in ps: kw['seed'] = cfg['seed']
+    need = [k for k, v in ps.items() if v.default is v.empty and v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL) and k not in kw]
+    if need: raise ValueError(f"task={name!r} needs {', '.join(need)} in task_kwargs, e.g. task_kwargs={{{', '.join(f'{k!r}: ...' for k in need)}}} "
+                              f"(papermill: -y \"task_kwargs: {{{', '.join(f'{k}: ...' for k in need)}}}\")")
     return kw
-
-# %% ../nbs/60_experiment.ipynb #8e1d0c02
-def unknown_params_message(names, allowed=None):
-    "What to tell a user about parameter `names` that are not in `allowed` (default: `DEFAULTS`), with the closest valid names"
-    allowed = list(DEFAULTS if allowed is None else allowed)
-    def one(n):
-        close = difflib.get_close_matches(str(n), allowed, n=1, cutoff=0.6)
-        return f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else '')
-    return f"unknown parameter(s) {', '.join(map(one, names))}; allowed: {', '.join(allowed)}"
-
-_IPYTHON_NAMES = ('In', 'Out', 'exit', 'quit', 'get_ipython', 'open')
-
-def check_params(ns:dict,        # A notebook's `globals()`, right after its parameters cell
-                 allowed=None):  # The parameter names; default `DEFAULTS`
-    "Refuse plain values in `ns` that are not parameters (a misspelt papermill `-p`), naming the closest valid ones"
-    allowed = DEFAULTS if allowed is None else allowed
-    lit = (str, int, float, bool, type(None), list, dict, tuple)
-    bad = [k for k, v in ns.items() if not k.startswith('_') and k not in allowed and k not in _IPYTHON_NAMES and isinstance(v, lit)]
-    if bad: raise ValueError(unknown_params_message(bad, allowed))
 
 # %% ../nbs/60_experiment.ipynb #14273cd8
 def _make_model(cfg, task, kind):
@@ -174,8 +119,12 @@ def _check_out_dir(out_dir):
     p = Path(out_dir).absolute()
     if p.exists() and not p.is_dir(): raise ValueError(f"out_dir={str(out_dir)!r} is a file, not a folder; choose a folder path for the run")
     q = next(d for d in [p, *p.parents] if d.exists())
-    if not q.is_dir() or not os.access(q, os.W_OK | os.X_OK):
-        raise ValueError(f"out_dir={str(out_dir)!r} cannot be written: {str(q)!r} is not a writable folder; choose a folder you can write to")
+    why = None if q.is_dir() and os.access(q, os.W_OK | os.X_OK) else f"{str(q)!r} is not a writable folder"
+    if why is None:
+        import tempfile
+        try: os.rmdir(tempfile.mkdtemp(dir=q, prefix='.imbalance_nb_probe_'))     # the file system's own answer (/proc says yes to access)
+        except OSError as e: why = f"a folder cannot be made in {str(q)!r} ({e.strerror})"
+    if why: raise ValueError(f"out_dir={str(out_dir)!r} cannot be written: {why}; choose a folder you can write to")
 
 def _check_static(config):
     "Defaults filled in and every check that needs no task"
@@ -213,7 +162,7 @@ def _check_static(config):
             raise ValueError(f"alpha={list(a)!r} is not valid; choose one non-negative number per class (a class factor)")
     else: check_num('alpha', a, 0, 1, none=True)
     check_num('clip', cfg['clip'], 0, none=True, lo_open=True); check_num('warmup', cfg['warmup'], 0, 1, hi_open=True)
-    check_int('patience', cfg['patience'], 1, none=True)
+    check_int('patience', cfg['patience'], 1, none=True); check_num('max_minutes', cfg['max_minutes'], 0, lo_open=True, none=True)
     for k in ('resume', 'overwrite', 'verbose', 'plots'):
         if not isinstance(cfg[k], bool): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose True or False")
     if cfg['resume'] and cfg['overwrite']: raise ValueError("resume=True and overwrite=True contradict each other: resume continues the run in out_dir, overwrite replaces it; choose one")
@@ -385,6 +334,22 @@ def save_plots(plot:dict,    # The second value of `evaluate`
 class RunError(RuntimeError):
     "A run failed after it started writing its folder; the message says what was kept and how to resume"
 
+def _minutes(s): return f"{s / 60:.1f} min" if s < 5400 else f"{s / 3600:.1f} h"
+
+class EstimateCB(Callback):
+    "After the first epoch: say how long the whole run should take, and refuse it when that exceeds `max_minutes`"
+    order = 90
+    def __init__(self, max_minutes=None, verbose=True): self.max_minutes, self.verbose, self.done = max_minutes, verbose, False
+    def after_epoch(self, learn):
+        if self.done: return
+        self.done = True
+        per = learn.history[-1]['time']
+        left = per * (learn.epochs - learn.epoch - 1)
+        if self.verbose and learn.epochs - learn.epoch > 1: print(f"epoch {learn.epoch} took {per:.1f} s: about {_minutes(left)} more for the other {learn.epochs - learn.epoch - 1} epoch(s)")
+        if self.max_minutes is not None and (per + left) / 60 > self.max_minutes:
+            raise ValueError(f"epochs={learn.epochs} would take about {_minutes(per + left)} ({per:.1f} s per epoch), over max_minutes={self.max_minutes}; "
+                             f"lower epochs (about {max(1, int(self.max_minutes * 60 / per))} fit), or raise max_minutes")
+
 def _callbacks(cfg, task, run_dir, device, resume=None):
     "The callbacks of a run: what every run needs, and what its configuration asks for"
     kind = kind_of(task)
@@ -398,6 +363,7 @@ def _callbacks(cfg, task, run_dir, device, resume=None):
     if cfg['patience'] is not None: cbs.append(EarlyStoppingCB(cfg['monitor'], patience=cfg['patience']))
     if cfg['loss'] in PROGRESS_LOSSES: cbs.append(ProgressLossCB())
     if device.type == 'cuda': cbs.append(MixedPrecisionCB())
+    if cfg['verbose'] or cfg['max_minutes'] is not None: cbs.append(EstimateCB(cfg['max_minutes'], cfg['verbose']))
     if cfg['verbose']: cbs.append(ProgressCB(show_bar=False, fields=['epoch', 'train_loss', 'val_loss', cfg['monitor'], 'collapse']))
     return cbs
 
@@ -533,12 +499,12 @@ def _run(cfg, task, lkw, run_dir, cbs=()):
 # %% ../nbs/60_experiment.ipynb #c284e0ea
 def run(config:dict=None,   # Parameters (see `DEFAULTS`); missing keys take their defaults
         cbs=None,           # Extra callbacks for this run's `Learner` (not the baseline's)
-        **kwargs):          # Parameters as keywords (they win over `config`)
+        **kwargs):          # Parameters as keywords; each overrides the same key of `config` (`run(base, epochs=10)`)
     "Train and evaluate one configuration (and its `baseline`); write its run folder; return the test metrics as a flat dict"
     if config is not None and not isinstance(config, dict):
         raise TypeError(f"run takes a dict of parameters (see DEFAULTS) or keywords, as in run({{'task': 'binary'}}) or "
                         f"run(task='binary'); got a {type(config).__name__}: {config!r:.80}")
-    user = {**(config or {}), **kwargs}
+    user = {**(config or {}), **kwargs}                       # one rule: a keyword overrides the dict's value
     cfg, task, lkw = _setup(user)
     run_dir = Path(cfg['out_dir'] if cfg['out_dir'] is not None else Path('runs') / run_name(user)).absolute()
     cfg['out_dir'] = str(run_dir)

@@ -64,6 +64,8 @@ def _class_targets(input:Tensor, target:Tensor, ignore_index:int=-100):
     t = target[valid]
     if t.numel() and (t.min() < 0 or t.max() >= C):
         bad = t[(t < 0) | (t >= C)][0].item()
+        if C == 1: raise ValueError(f"input has one logit per example (shape {tuple(input.shape)}) but target holds class {bad}: a softmax loss needs one "
+                                    "logit per class ((N, 2) for two classes); with one logit, use a sigmoid loss ('bce', 'sigmoid_focal')")
         raise ValueError(f"target contains {bad}, outside [0, {C}); use ignore_index={ignore_index} for positions that carry no loss")
     return C, (None if bool(valid.all()) else valid)
 
@@ -413,6 +415,9 @@ def get_loss(name:str,           # One of `LOSSES`
              **kwargs):          # Passed to the loss (gamma, alpha, label_smoothing, tau, ignore_index, reduction, ...)
     "Build the loss called `name`"
     check_choice('loss', name, LOSSES)
+    for k in ('gamma', 'alpha', 'label_smoothing', 'method', 'weight'):
+        if k in kwargs and k not in LOSS_SPECS[name].options:
+            raise ValueError(f"{k}={kwargs[k]!r} does not apply to loss={name!r}; it applies to: {', '.join(repr(n) for n, s in LOSS_SPECS.items() if k in s.options)}")
     try: return LOSSES[name](class_counts, **kwargs)
     except TypeError as e: raise TypeError(f"get_loss({name!r}): {e}") from None
 

@@ -54,7 +54,7 @@ def _probs(p, name='y_score'):
                          "the model's outputs are not finite: check the loss for NaN (a too-high lr, or log(0)) before scoring")
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"{name} must hold probabilities in [0, 1] (got min {np.nanmin(p):.4g}, max {np.nanmax(p):.4g}); "
-                         "apply torch.sigmoid or torch.softmax to logits first")
+                         "apply torch.sigmoid or torch.softmax to logits first (CollapseMonitor takes logits with from_logits=True)")
     return p
 
 def _check_threshold(threshold, name='threshold'): return check_num(name, threshold, 0, 1)

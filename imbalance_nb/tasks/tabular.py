@@ -8,14 +8,18 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.tabular.html.md"""
 from __future__ import annotations
 import io, math
 from pathlib import Path
+import difflib, inspect, re, warnings
+from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
+from fastcore.basics import patch
 from sklearn.model_selection import train_test_split, StratifiedKFold
 from ..core import check_choice, check_int, check_num, scalar
 from .core import Task, DictDataset, register_task, order_binary
 
 # %% auto #0
-__all__ = ['FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'from_frame', 'kfold', 'titanic_frame', 'read_csv',
-           'csv_task', 'binary_task', 'grades_frame', 'ordinal_task', 'overlap_frame', 'overlap_task']
+__all__ = ['DATE_PARTS', 'OTHER', 'ID_NAMES', 'ROLES', 'FRAME_KINDS', 'SEED_GRADE_COUNTS', 'TabularPreprocessor', 'DataWarning',
+           'FrameCheck', 'check_frame', 'from_frame', 'kfold', 'titanic_frame', 'read_csv', 'csv_task', 'binary_task',
+           'grades_frame', 'ordinal_task', 'overlap_frame', 'overlap_task']
 
 # %% ../../nbs/12_tasks.tabular.ipynb #f00a25b0
 def _is_numeric(s:pd.Series): return pd.api.types.is_numeric_dtype(s.dtype)
@@ -25,99 +29,303 @@ def _json_value(v):
     s = scalar(v)
     return str(v) if s is None else s
 
-def _numbers(s:pd.Series, col):
-    "A numeric column as floats; stray tokens (a string among numbers) are refused, naming the column and the tokens"
+def _numbers(s:pd.Series, col, coerce:bool=False):
+    "A numeric column as floats; stray tokens (a string among numbers) are refused, naming the column and the tokens, unless `coerce`"
     if _is_numeric(s): return s.astype(float)
     v = pd.to_numeric(s, errors='coerce')
     bad = s[v.isna() & s.notna()]
-    if len(bad):
+    if len(bad) and not coerce:
         top = ', '.join(f"{k!r} ({n})" for k, n in bad.astype(str).value_counts().head(5).items())
-        raise ValueError(f"column {str(col)!r} holds numbers in training but {len(bad)} value(s) here are not numbers: {top}; "
-                         "fix them, or make them missing (NaN) to be imputed")
+        raise ValueError(f"column {str(col)!r} holds numbers but {len(bad)} value(s) are not numbers: {top}; fix them, make them missing "
+                         "(NaN), or pass coerce_numeric=True to treat them as missing (with a missing-value flag)")
     return v.astype(float)
+
+DATE_PARTS = ('year', 'month', 'dayofweek', 'days')
+
+def _date_parts(s:pd.Series, origin:str):
+    "A date column as numbers: year, month, day of the week, days since `origin` (NaN where missing or unparsable)"
+    d = pd.to_datetime(s, errors='coerce', format='mixed') if not pd.api.types.is_datetime64_any_dtype(s.dtype) else s
+    d = d.dt.tz_localize(None) if getattr(d.dt, 'tz', None) is not None else d
+    return pd.DataFrame({'year': d.dt.year, 'month': d.dt.month, 'dayofweek': d.dt.day_of_week,
+                         'days': (d - pd.Timestamp(origin)).dt.days}, index=s.index).astype(float)
 
 def _sorted(values):
     "Sort values, falling back to their string forms for mixed types"
     try: return sorted(values)
     except TypeError: return sorted(values, key=str)
 
+OTHER = "<other>"
+
+# %% ../../nbs/12_tasks.tabular.ipynb #05100204
 class TabularPreprocessor:
-    "Standardise numeric columns, one-hot categoricals, impute and flag missing values; learned from train rows only"
-    def fit(self, df:pd.DataFrame):  # Train rows, feature columns only
+    "Standardise numeric and date columns, one-hot categoricals (the rarest lumped as other), impute and flag missing values; learned from train rows"
+    def fit(self, df:pd.DataFrame,        # Train rows, feature columns only
+            dates=(),                     # Columns to read as dates (year, month, day of week, days since the first)
+            coerce=(),                    # Numeric columns whose stray tokens become missing values
+            max_categories:int=None):     # Keep a categorical's most frequent values, the rest as `OTHER`; None: all
         self.columns, self.numeric, self.categories, self.missing = list(df.columns), {}, {}, []
+        self.dates, self.coerce, self.other = {}, list(coerce), []
         for c in df.columns:
             s = df[c]
+            if c in coerce: s = _numbers(s, c, coerce=True)                 # stray tokens are missing values from here on
             if s.isna().any(): self.missing.append(c)
-            if _is_numeric(s):
-                v = s.astype(float); med = v.median()
-                med = 0. if pd.isna(med) else float(med)
-                v = v.fillna(med).to_numpy()
-                std = float(v.std()) if len(v) else 1.
-                self.numeric[c] = dict(median=med, mean=float(v.mean()) if len(v) else 0., std=std if std > 0 else 1.)
-            else: self.categories[c] = [_json_value(v) for v in _sorted(s.dropna().unique().tolist())]
+            if c in dates:
+                d = pd.to_datetime(s, errors='coerce', format='mixed') if not pd.api.types.is_datetime64_any_dtype(s.dtype) else s
+                self.dates[c] = str(d.min().date()) if d.notna().any() else '1970-01-01'
+                for k, v in _date_parts(s, self.dates[c]).items(): self.numeric[f'{c}.{k}'] = self._stats(v)
+            elif _is_numeric(s) or c in coerce: self.numeric[c] = self._stats(_numbers(s, c, coerce=c in coerce))
+            else:
+                vals = s.dropna()
+                if max_categories is not None and vals.nunique() > max_categories:
+                    vals = vals[vals.isin(vals.value_counts().index[:max_categories])]; self.other.append(c)
+                self.categories[c] = [_json_value(v) for v in _sorted(vals.unique().tolist())]
         return self
+
+    @staticmethod
+    def _stats(v):
+        med = v.median(); med = 0. if pd.isna(med) else float(med)
+        v = v.fillna(med).to_numpy()
+        std = float(v.std()) if len(v) else 1.
+        return dict(median=med, mean=float(v.mean()) if len(v) else 0., std=std if std > 0 else 1.)
 
     @property
     def feature_names(self):
         "Names of the output columns, in order"
         res = []
         for c in self.columns:
-            res += [c] if c in self.numeric else [f'{c}={v}' for v in self.categories[c]]
+            if c in self.dates: res += [f'{c}.{k}' for k in DATE_PARTS]
+            elif c in self.numeric: res.append(c)
+            else: res += [f'{c}={v}' for v in self.categories[c]] + ([f'{c}={OTHER}'] if c in self.other else [])
             if c in self.missing: res.append(f'{c}_missing')
         return res
 
-    def transform(self, df:pd.DataFrame):  # Rows to transform, with the columns seen by `fit`
-        "The features of `df` as a float32 array `(len(df), n_features)`"
-        absent = [c for c in self.columns if c not in df.columns]
-        if absent: raise ValueError(f"columns missing from the frame: {', '.join(map(str, absent))}")
-        cols = []
-        for c in self.columns:
-            s = df[c]
-            if c in self.numeric:
-                st = self.numeric[c]
-                cols.append(((_numbers(s, c).fillna(st['median']).to_numpy() - st['mean']) / st['std'])[:, None])
-            else:
-                codes = self._codes(c, s)                                   # -1: unseen or missing
-                oh = np.zeros((len(s), len(self.categories[c])))
-                ok = codes >= 0
-                oh[np.flatnonzero(ok), codes[ok]] = 1.
-                cols.append(oh)
-            if c in self.missing: cols.append(s.isna().to_numpy(float)[:, None])
-        return np.concatenate(cols, axis=1).astype(np.float32) if cols else np.zeros((len(df), 0), np.float32)
+# %% ../../nbs/12_tasks.tabular.ipynb #fe166612
+def _num(self:TabularPreprocessor, name, v):
+    st = self.numeric[name]
+    return ((v.fillna(st['median']).to_numpy() - st['mean']) / st['std'])[:, None]
 
-    def _codes(self, c, s):
-        "Category index of each value of column `c` (-1: missing or unseen); a value unseen as such matches a category with its string form"
-        cats = self.categories[c]
-        codes = pd.Index(cats, dtype=object).get_indexer(s.astype(object))
-        miss = (codes < 0) & s.notna().to_numpy()
-        if miss.any():
-            by_str = {str(v): i for i, v in enumerate(cats)}
-            codes[miss] = [by_str.get(str(v), -1) for v in s[miss]]
-        return codes
+@patch
+def transform(self:TabularPreprocessor, df:pd.DataFrame):  # Rows to transform, with the columns seen by `fit`
+    "The features of `df` as a float32 array `(len(df), n_features)`"
+    absent = [c for c in self.columns if c not in df.columns]
+    if absent: raise ValueError(f"columns missing from the frame: {', '.join(map(str, absent))}")
+    cols = []
+    for c in self.columns:
+        s = df[c] if c not in self.coerce else _numbers(df[c], c, coerce=True)
+        if c in self.dates: cols += [_num(self, f'{c}.{k}', v) for k, v in _date_parts(s, self.dates[c]).items()]
+        elif c in self.numeric: cols.append(_num(self, c, _numbers(s, c, coerce=c in self.coerce)))
+        else:
+            codes = self._codes(c, s)                                   # -1: unseen or missing; other: the last column
+            n = len(self.categories[c]) + (c in self.other)
+            if c in self.other: codes = np.where((codes < 0) & s.notna().to_numpy(), n - 1, codes)
+            oh = np.zeros((len(s), n))
+            ok = codes >= 0
+            oh[np.flatnonzero(ok), codes[ok]] = 1.
+            cols.append(oh)
+        if c in self.missing: cols.append(s.isna().to_numpy(float)[:, None])
+    return np.concatenate(cols, axis=1).astype(np.float32) if cols else np.zeros((len(df), 0), np.float32)
 
-    def unseen(self, df:pd.DataFrame):  # Rows with the columns seen by `fit`
-        "Values of the categorical columns never seen in training: `{column: {value: rows}}` (columns without any are left out)"
-        out = {}
-        for c in self.categories:
-            s = df[c]
-            new = s[(self._codes(c, s) < 0) & s.notna().to_numpy()]
-            if len(new): out[c] = {str(k): int(n) for k, n in new.astype(str).value_counts().items()}
-        return out
+@patch
+def _codes(self:TabularPreprocessor, c, s):
+    "Category index of each value of column `c` (-1: missing or unseen); a value unseen as such matches a category with its string form"
+    cats = self.categories[c]
+    codes = pd.Index(cats, dtype=object).get_indexer(s.astype(object))
+    miss = (codes < 0) & s.notna().to_numpy()
+    if miss.any():
+        by_str = {str(v): i for i, v in enumerate(cats)}
+        codes[miss] = [by_str.get(str(v), -1) for v in s[miss]]
+    return codes
 
-    def stats(self):
-        "What was learned, as a JSON-ready dict"
-        return dict(numeric=self.numeric, categories={c: [str(v) for v in vs] for c, vs in self.categories.items()},
-                    missing_indicators=[f'{c}_missing' for c in self.missing])
-    def to_dict(self):
-        "Everything `transform` needs, as JSON values (the categories keep their types: `from_dict` gives the same encoding)"
-        return dict(columns=[str(c) for c in self.columns], numeric=self.numeric, categories=self.categories, missing=self.missing)
-    @classmethod
-    def from_dict(cls, d:dict):  # What `to_dict` gave
-        "A fitted preprocessor from `to_dict`'s output"
-        self = cls()
-        self.columns, self.numeric, self.categories, self.missing = list(d['columns']), dict(d['numeric']), dict(d['categories']), list(d['missing'])
-        return self
-    def __repr__(self): return f"TabularPreprocessor(numeric={len(self.numeric)}, categorical={len(self.categories)}, n_features={len(self.feature_names)})"
+@patch
+def unseen(self:TabularPreprocessor, df:pd.DataFrame):  # Rows with the columns seen by `fit`
+    "Values of the categorical columns never seen in training (and not lumped as other): `{column: {value: rows}}`"
+    out = {}
+    for c in self.categories:
+        if c in self.other: continue
+        s = df[c]
+        new = s[(self._codes(c, s) < 0) & s.notna().to_numpy()]
+        if len(new): out[c] = {str(k): int(n) for k, n in new.astype(str).value_counts().items()}
+    return out
+
+@patch
+def stats(self:TabularPreprocessor):
+    "What was learned, as a JSON-ready dict"
+    return dict(numeric=self.numeric, categories={c: [str(v) for v in vs] for c, vs in self.categories.items()},
+                missing_indicators=[f'{c}_missing' for c in self.missing], dates=self.dates, other=self.other, coerce=self.coerce)
+
+@patch
+def to_dict(self:TabularPreprocessor):
+    "Everything `transform` needs, as JSON values (the categories keep their types: `from_dict` gives the same encoding)"
+    return dict(columns=[str(c) for c in self.columns], numeric=self.numeric, categories=self.categories, missing=self.missing,
+                dates=self.dates, coerce=self.coerce, other=self.other)
+
+@patch(cls_method=True)
+def from_dict(cls:TabularPreprocessor, d:dict):  # What `to_dict` gave
+    "A fitted preprocessor from `to_dict`'s output"
+    self = cls()
+    self.columns, self.numeric, self.categories, self.missing = list(d['columns']), dict(d['numeric']), dict(d['categories']), list(d['missing'])
+    self.dates, self.coerce, self.other = dict(d.get('dates', {})), list(d.get('coerce', [])), list(d.get('other', []))
+    return self
+
+@patch
+def __repr__(self:TabularPreprocessor):
+    return f"TabularPreprocessor(numeric={len(self.numeric)}, categorical={len(self.categories)}, n_features={len(self.feature_names)})"
+
+# %% ../../nbs/12_tasks.tabular.ipynb #3ad568bc
+ID_NAMES = re.compile(r'^(id|index|rownames|row_?id|unnamed: ?\d+)$|_id$', re.I)
+ROLES = ('identifier', 'constant', 'date', 'numeric', 'numeric?', 'categorical', 'text')
+
+class DataWarning(UserWarning):
+    "A table's column or label was dropped, changed, or looks suspicious"
+
+def _looks_date(vals):
+    "Whether most string values read as dates (and look like them: digits with '-', '/' or ':')"
+    v = vals.astype(str)
+    if not v.str.contains(r'\d', regex=True).mean() > .9 or not v.str.contains(r'[-/:]', regex=True).mean() > .9: return False
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return pd.to_datetime(v, errors='coerce', format='mixed').notna().mean() > .9
+
+def _role(c, s, n_rows, max_categories):
+    "`(role, note)` of feature column `c`"
+    vals = s.dropna(); nu = vals.nunique()
+    if nu <= 1: return 'constant', f"{'no values' if nu == 0 else 'one value'}"
+    if ID_NAMES.search(str(c)): return 'identifier', 'named like an identifier'
+    if pd.api.types.is_datetime64_any_dtype(s.dtype): return 'date', ''
+    if pd.api.types.is_bool_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype): return 'categorical', ''
+    if _is_numeric(s):
+        iv = vals.to_numpy(float)
+        if nu == len(vals) >= 20 and np.all(iv == np.round(iv)) and iv.max() - iv.min() + 1 == nu: return 'identifier', 'consecutive integers, one per row'
+        return 'numeric', ''
+    num = pd.to_numeric(vals, errors='coerce')
+    if num.notna().all(): return ('categorical', 'codes written as numbers') if nu <= 20 else ('numeric', 'numbers written as text')
+    if num.notna().mean() >= .8:
+        bad = vals[num.isna()].astype(str).value_counts()
+        return 'numeric?', ', '.join(f"{k!r} ({n})" for k, n in bad.head(5).items()) + (', ...' if len(bad) > 5 else '')
+    if _looks_date(vals): return 'date', 'strings that read as dates'
+    lens = vals.astype(str).str.len()
+    if lens.mean() > 30 and nu > .5 * len(vals): return 'text', f"free text, mean length {lens.mean():.0f}"
+    if nu == len(vals) >= 20: return 'identifier', 'a distinct value in every row'
+    return 'categorical', f"{nu} values" + (f", the {max_categories} most frequent kept" if max_categories and nu > max_categories else '')
+
+# %% ../../nbs/12_tasks.tabular.ipynb #1a292170
+def _leaks(X, y, roles):
+    "Columns that alone predict `y` almost perfectly: the majority class per value (numbers: per twentieth) is wrong on < 5% of what the base rate gets wrong"
+    base = 1 - np.bincount(y).max() / len(y)
+    out = []
+    for c, r in roles.items():
+        if r not in ('numeric', 'categorical', 'date') or base == 0: continue
+        s = X[c]
+        key = (pd.qcut(pd.to_numeric(s, errors='coerce'), 20, duplicates='drop', labels=False) if r == 'numeric' else s.astype(str)).fillna(-1)
+        if key.nunique() > .5 * len(s): continue                         # as many values as rows: that is memorising, not a leak
+        wrong = len(y) - pd.crosstab(key.to_numpy(), y).max(axis=1).sum()
+        if wrong / len(y) < 0.05 * base: out.append(c)
+    return out
+
+def _label_variants(s):
+    "`{spelling: the most frequent spelling of its group}` for labels that differ only in case or surrounding spaces"
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)): return {}
+    vc = s.value_counts()
+    key = pd.Series(vc.index.astype(str).str.strip().str.lower(), index=vc.index)
+    out = {}
+    for _, g in key.groupby(key):
+        if len(g) > 1: out.update({v: g.index[0] for v in g.index})
+    return out
+
+# %% ../../nbs/12_tasks.tabular.ipynb #c27286d3
+@dataclass
+class FrameCheck:
+    "What `check_frame` found: one row per column (role, what the builder does), the warnings, and the builder's decisions"
+    columns: pd.DataFrame
+    warnings: list
+    drop: dict          # column -> why
+    dates: list
+    coerce: list
+    other: list
+    labels: dict        # spelling -> the label it is folded into (normalize_labels=True)
+    def look_for_leaks(self, X, y):  # Feature columns (the kept ones) and integer labels, on the rows to look at
+        "Add a warning (and a note on the column) for each column that alone predicts `y` almost perfectly"
+        leaks = _leaks(X, np.asarray(y), {c: self.columns.role.get(str(c)) for c in X.columns})
+        if leaks: self.warnings.append(f"suspected leak: {leaks} alone predict the target almost perfectly; if they are known only after the outcome, drop them")
+        for c in map(str, leaks): self.columns.loc[c, 'note'] = (self.columns.note[c] + '; ' if self.columns.note[c] else '') + 'suspected leak'
+        return leaks
+    def __repr__(self):
+        return self.columns.to_string() + ''.join(f"\nwarning: {w}" for w in self.warnings)
+    def _repr_markdown_(self):
+        return self.columns.to_markdown() + ''.join(f"\n\n- warning: {w}" for w in self.warnings)
+
+def _target_name(df, target):
+    if not isinstance(target, str) and not isinstance(target, (int, np.integer)):
+        raise ValueError(f"target={target!r} is not valid; give the name of one column")
+    if target not in df.columns:
+        low = {str(c).lower(): c for c in df.columns}
+        close = [low[str(target).lower()]] if str(target).lower() in low else difflib.get_close_matches(str(target), [str(c) for c in df.columns], n=1)
+        raise ValueError(f"target={target!r} is not a column of the frame" + (f" (did you mean {close[0]!r}?)" if close else '')
+                         + f"; columns: {', '.join(map(str, df.columns))}")
+    return target
+
+# %% ../../nbs/12_tasks.tabular.ipynb #f62aa6f0
+def check_frame(df:pd.DataFrame,          # The table: feature columns and the target
+                target:str,               # The target column
+                keep=None,                # Columns to keep whatever their role says
+                categorical=None,         # Columns that are categories whatever they look like (integer codes)
+                max_categories:int=50,    # A categorical keeps at most this many values, the rest lumped as other
+                coerce_numeric:bool=False,# Stray tokens in a numeric column become missing values instead of an error
+                dates:str='features',     # 'features' (year, month, day of week, days) or 'drop'
+                normalize_labels:bool=False, # Fold labels that differ only in case or spaces into one
+                rows=None,                # Rows to look for leaks on (positions; None: all)
+                leaks:bool=True):         # Look for leaks (`from_frame` does, on its training rows, after the split)
+    "Each column's role and what the builder will do with it, the warnings, and the decisions; refusing what cannot be guessed"
+    if not isinstance(df, pd.DataFrame): raise TypeError(f"df must be a pandas DataFrame, not {type(df).__name__}")
+    if len(df) == 0: raise ValueError("the frame has no rows")
+    target = _target_name(df, target)
+    check_choice('dates', dates, ('features', 'drop'))
+    check_int('max_categories', max_categories, 2, none=True)
+    keep = list(keep or [])
+    miss = [k for k in keep if k not in df.columns]
+    if miss: raise ValueError(f"keep={keep!r}: no column(s) {miss}; columns: {', '.join(map(str, df.columns))}")
+    X, rows_, notes, act = df.drop(columns=[target]), [], [], {}
+    if X.shape[1] == 0: raise ValueError("the frame has no feature columns besides the target")
+    drop, date_cols, coerce, other, stray = {}, [], [], [], {}
+    for c in X.columns:
+        s = X[c]
+        role, note = ('categorical', 'categorical=') if c in (categorical or ()) else _role(c, s, len(df), max_categories)
+        if c in keep and role in ('identifier', 'constant', 'text'): role, note = ('numeric' if _is_numeric(s) else 'categorical'), 'kept (keep=)'
+        if role in ('identifier', 'constant', 'text'): drop[c] = f"{role}: {note}"; a = 'dropped'
+        elif role == 'date':
+            if dates == 'drop': drop[c] = 'date (dates=drop)'; a = 'dropped'
+            else: date_cols.append(c); a = 'year, month, day of week, days since the first'
+        elif role == 'numeric?':
+            if not coerce_numeric: stray[c] = note
+            coerce.append(c); a = 'numbers; the stray tokens as missing values (flagged)'
+        elif role == 'numeric':
+            a = 'standardised'
+            if note: coerce.append(c)
+        else:
+            nu = s.nunique()
+            if max_categories and nu > max_categories: other.append(c); a = f'one-hot: the {max_categories} most frequent values, the rest <other>'
+            else: a = f'one-hot ({nu} values)'
+        rows_.append(dict(column=str(c), dtype=str(s.dtype), role=role, action=a, n_unique=int(s.nunique()), missing=float(s.isna().mean()), note=note))
+    if stray:
+        raise ValueError("numeric column(s) with stray tokens: " + '; '.join(f"{c!r}: {t}" for c, t in stray.items())
+                         + ". Fix them, make them NaN, or pass coerce_numeric=True to treat them as missing values (with a flag)")
+    if drop: notes.append("dropped: " + '; '.join(f"{c!r} ({why})" for c, why in drop.items()) + (" (keep=[...] keeps one)" if any('identifier' in w for w in drop.values()) else ''))
+    if date_cols: notes.append(f"date column(s) {date_cols} became year, month, day of week and days since the first date (dates='drop' drops them)")
+    if coerce_numeric and any(r['role'] == 'numeric?' for r in rows_):
+        notes.append("stray tokens became missing values in " + ', '.join(repr(r['column']) for r in rows_ if r['role'] == 'numeric?'))
+    if other: notes.append(f"categorical column(s) {other} keep their {max_categories} most frequent values; the rest are <other>")
+    var = _label_variants(df[target])
+    if var and not normalize_labels:
+        groups = pd.Series(var).groupby(pd.Series(var)).groups
+        raise ValueError(f"target {target!r} spells a label in more than one way: " + '; '.join(sorted(' and '.join(map(repr, sorted(g))) for g in groups.values()))
+                         + "; fix them, or pass normalize_labels=True to fold each group into its most frequent spelling")
+    if var: notes.append("labels folded: " + ', '.join(f"{k!r} -> {v!r}" for k, v in var.items() if k != v))
+    if len(X.columns) == len(drop): raise ValueError(f"no feature column is left: every one was dropped ({'; '.join(f'{c!r}: {w}' for c, w in drop.items())}); keep=[...] keeps one")
+    fc = FrameCheck(pd.DataFrame(rows_).set_index('column'), notes, drop, date_cols, coerce, other, var)
+    if leaks:
+        sub = df.iloc[rows] if rows is not None else df
+        fc.look_for_leaks(sub.drop(columns=[target, *drop]), pd.Categorical(sub[target].replace(var)).codes)
+    return fc
 
 # %% ../../nbs/12_tasks.tabular.ipynb #7eed1630
 FRAME_KINDS = ('binary', 'multiclass', 'ordinal')
@@ -144,14 +352,12 @@ def _classes(s, target):
                          "a classification task needs a target with a few classes: bin it first (pd.cut or pd.qcut) or choose another column")
     return _sorted(s.unique().tolist())
 
-def _check_frame(df, target, kind, valid_frac, test_frac, pos_label=None):
-    "Validate a frame and encode its target: returns `(features, labels, classes, kind)`, `classes` the target's values in class order"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"df must be a pandas DataFrame, not {type(df).__name__}")
-    if target not in df.columns:
-        raise ValueError(f"target={target!r} is not a column of the frame; columns: {', '.join(map(str, df.columns))}")
+def _check_frame(df, target, kind, valid_frac, test_frac, pos_label=None, check=None):
+    "Check a frame's columns (`check_frame`) and encode its target: `(features, labels, classes, kind, FrameCheck)`, `classes` in class order"
     if kind is not None: check_choice('kind', kind, FRAME_KINDS)
     _check_frac('valid_frac', valid_frac); _check_frac('test_frac', test_frac)
-    X, s = df.drop(columns=[target]), df[target]
+    fc = check_frame(df, target, **(check or {}), leaks=False)
+    X, s = df.drop(columns=[target, *fc.drop]), df[target].replace(fc.labels) if fc.labels else df[target]
     if X.shape[1] == 0: raise ValueError("the frame has no feature columns besides the target")
     _check_features(X)
     if s.isna().any():
@@ -175,18 +381,21 @@ def _check_frame(df, target, kind, valid_frac, test_frac, pos_label=None):
                 "classes, so bin it first (pd.cut or pd.qcut) or choose another column." if len(classes) > 20 else '')
         raise ValueError(f"too few rows for a stratified split: each class needs at least {need} rows "
                          f"(valid_frac={valid_frac}, test_frac={test_frac}); {few}{'...' if (counts < need).sum() > 5 else ''}.{many}")
-    return X, y, classes, kind
+    return X, y, classes, kind, fc
 
 # %% ../../nbs/12_tasks.tabular.ipynb #128719c9
-def _frame_task(X, y, rows, classes, kind, name, params):
+def _frame_task(X, y, rows, classes, kind, name, params, fc, max_categories=None):
     "Fit preprocessing on `rows['train']` and build the `Task`; `info['input']` says how a new row becomes features"
-    pp, class_names = TabularPreprocessor().fit(X.iloc[rows['train']]), [str(c) for c in classes]
+    fc.look_for_leaks(X.iloc[rows['train']], y[rows['train']])
+    pp = TabularPreprocessor().fit(X.iloc[rows['train']], dates=fc.dates, coerce=fc.coerce, max_categories=max_categories)
+    class_names = [str(c) for c in classes]
     def _ds(r):
         yy = torch.from_numpy(y[r])
         return DictDataset(torch.from_numpy(pp.transform(X.iloc[r])), yy, labels=y[r])
     fn = pp.feature_names
     info = dict(n_features=len(fn), feature_names=fn, preprocessing=pp.stats(), preprocessor=pp, rows=rows,
-                input=dict(type='table', target=params['target'], class_values=[_json_value(c) for c in classes]))
+                columns=fc.columns, input=dict(type='table', target=params['target'], class_values=[_json_value(c) for c in classes],
+                                               dropped=dict(fc.drop)))
     if kind == 'binary': info['pos_label'] = class_names[1]
     return Task(name, kind, _ds(rows['train']), _ds(rows['valid']), _ds(rows['test']), n_classes=len(class_names),
                 class_names=class_names, info=info, params=params)
@@ -198,9 +407,16 @@ def from_frame(df:pd.DataFrame,         # One row per example: feature columns a
                test_frac:float=0.15,    # Share of rows in test
                kind:str=None,           # 'binary', 'multiclass', 'ordinal'; None infers it from the target
                name:str='frame',        # The task's name
-               pos_label=None):         # Two classes: the positive class (class 1); None: the minority
-    "A user's DataFrame as a `Task`: stratified split, train-fitted standardisation, one-hot and missing flags"
-    X, y, classes, kind = _check_frame(df, target, kind, valid_frac, test_frac, pos_label)
+               pos_label=None,          # Two classes: the positive class (class 1); None: the minority
+               keep=None,               # Columns to keep whatever `check_frame` makes of them (an id that means something)
+               categorical=None,        # Columns that are categories whatever they look like (integer codes)
+               max_categories:int=50,   # A categorical keeps this many values, the rest lumped as <other>
+               coerce_numeric:bool=False, # Stray tokens in a numeric column become missing values instead of an error
+               dates:str='features',    # Date columns: 'features' (year, month, day of week, days) or 'drop'
+               normalize_labels:bool=False): # Fold labels that differ only in case or spaces
+    "A user's DataFrame as a `Task`: its columns checked, a stratified split, train-fitted standardisation, one-hot and missing flags"
+    check = dict(keep=keep, categorical=categorical, max_categories=max_categories, coerce_numeric=coerce_numeric, dates=dates, normalize_labels=normalize_labels)
+    X, y, classes, kind, fc = _check_frame(df, target, kind, valid_frac, test_frac, pos_label, check)
     idx = np.arange(len(df))
     try:
         rest, te = train_test_split(idx, test_size=test_frac, stratify=y, random_state=seed)
@@ -208,8 +424,10 @@ def from_frame(df:pd.DataFrame,         # One row per example: feature columns a
     except ValueError as e: raise ValueError(f"cannot make a stratified split of {len(df)} rows: {e}") from None
     rows = dict(train=np.sort(tr), valid=np.sort(va), test=np.sort(te))
     params = dict(target=target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, pos_label=pos_label)
-    t = _frame_task(X, y, rows, classes, kind, name, params)
+    params.update({k: v for k, v in check.items() if v != inspect.signature(from_frame).parameters[k].default})
+    t = _frame_task(X, y, rows, classes, kind, name, params, fc, max_categories)
     t.info['frame'] = df                                  # the rows as given (a reference, not a copy): `info['rows']` index it
+    if fc.warnings: warnings.warn(f"{name}: " + '; '.join(fc.warnings), DataWarning, stacklevel=2)
     return t
 
 # %% ../../nbs/12_tasks.tabular.ipynb #50857526
@@ -239,13 +457,13 @@ def kfold(data:Task|pd.DataFrame,  # A `Task` (its train split is folded) or a D
         return _gen()
     if not isinstance(data, pd.DataFrame): raise TypeError(f"data must be a Task or a pandas DataFrame, not {type(data).__name__}")
     if target is None: raise ValueError("target=None: kfold on a DataFrame needs the target column's name")
-    X, y, classes, kind = _check_frame(data, target, kind, 1 / k, test_frac)
+    X, y, classes, kind, fc = _check_frame(data, target, kind, 1 / k, test_frac)
     rest, te = train_test_split(np.arange(len(data)), test_size=test_frac, stratify=y, random_state=seed)
     def _gen():
         for i, (tr, va) in enumerate(skf.split(rest, y[rest])):
             rows = dict(train=np.sort(rest[tr]), valid=np.sort(rest[va]), test=np.sort(te))
             params = dict(target=target, seed=seed, k=k, fold=i, test_frac=test_frac, kind=kind)
-            t = _frame_task(X, y, rows, classes, kind, f'{name}_fold{i}', params)
+            t = _frame_task(X, y, rows, classes, kind, f'{name}_fold{i}', params, fc, 50)
             t.info['frame'] = data
             yield t
     return _gen()
@@ -313,10 +531,14 @@ def csv_task(path:str,                # A CSV file: one row per example, feature
              test_frac:float=0.15,    # Share of rows in test
              seed:int=0,              # Seed of the split
              pos_label=None,          # Two classes: the positive class; None: the minority
-             encoding:str='utf-8'):   # The file's text encoding
-    "A CSV file as a `Task`, through `from_frame`; the task is named after the file"
+             encoding:str='utf-8',    # The file's text encoding
+             **check):                # `from_frame`'s column options: keep, categorical, max_categories, coerce_numeric, dates, normalize_labels
+    "A CSV file as a `Task`, through `from_frame` (its columns checked); the task is named after the file"
+    bad = [k for k in check if k not in ('keep', 'categorical', 'max_categories', 'coerce_numeric', 'dates', 'normalize_labels')]
+    if bad: raise TypeError(f"csv_task: unknown argument(s) {bad}; allowed besides path and target: kind, valid_frac, test_frac, seed, pos_label, "
+                            "encoding, keep, categorical, max_categories, coerce_numeric, dates, normalize_labels")
     df = read_csv(path, encoding)
-    try: t = from_frame(df, target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=Path(path).stem, pos_label=pos_label)
+    try: t = from_frame(df, target, seed=seed, valid_frac=valid_frac, test_frac=test_frac, kind=kind, name=Path(path).stem, pos_label=pos_label, **check)
     except ValueError as e: raise ValueError(f"{path}: {e}") from None
     t.params.update(path=str(path), encoding=encoding)
     t.info['input'].update(encoding=encoding)

@@ -6,6 +6,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.text.html.md"""
 
 # %% ../../nbs/13_tasks.text.ipynb #d64fd872
 from __future__ import annotations
+import difflib, warnings
 
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -176,7 +177,8 @@ def from_csv(path,                  # A CSV file
              class_names=None,      # Label values in class-id order (default: sorted; two classes: the minority last)
              name:str=None,         # Task name (default: the file's stem)
              pos_label=None,        # Two classes: the positive class; None: the minority (or `class_names[1]`)
-             encoding:str='utf-8'): # The file's text encoding
+             encoding:str='utf-8',  # The file's text encoding
+             max_empty:float=0.05): # Refuse the file when more than this share of its texts is empty (or only spaces)
     "A byte-level classification `Task` from a CSV of texts and labels, split with stratification"
     valid_frac = check_num('valid_frac', valid_frac, 0, 1, lo_open=True, hi_open=True)
     test_frac = check_num('test_frac', test_frac, 0, 1, lo_open=True, hi_open=True)
@@ -186,7 +188,9 @@ def from_csv(path,                  # A CSV file
     df = read_csv(path, encoding, keep_default_na=False, na_values=[''], dtype={label_col: str})
     for arg, col in (('text_col', text_col), ('label_col', label_col)):
         if col not in df.columns:
-            raise ValueError(f"{arg}={col!r} is not a column of {path}; its columns: {', '.join(map(str, df.columns))}")
+            close = [c for c in df.columns if str(c).lower() == str(col).lower()] or difflib.get_close_matches(str(col), list(map(str, df.columns)), n=1)
+            raise ValueError(f"{arg}={col!r} is not a column of {path}" + (f" (did you mean {close[0]!r}?)" if close else '')
+                             + f"; its columns: {', '.join(map(str, df.columns))}")
     if df[label_col].isna().any():
         raise ValueError(f"label_col={label_col!r} is empty on {int(df[label_col].isna().sum())} row(s), "
                          f"first at line {int(df.index[df[label_col].isna()][0]) + 2}; fill or drop them")
@@ -207,6 +211,12 @@ def from_csv(path,                  # A CSV file
     n_train, n_valid, n_test = _split_sizes(len(df), valid_frac, test_frac)
     splits = stratified_split(ids, n_valid, n_test, seed, values)
     texts = df[text_col].fillna('').astype(str).values
+    empty = np.array([not t.strip() for t in texts], dtype=bool)
+    check_num('max_empty', max_empty, 0, 1)
+    if empty.mean() > max_empty:
+        raise ValueError(f"text_col={text_col!r} is empty (or only spaces) on {empty.mean():.0%} of the rows ({int(empty.sum())} of {len(texts)}, "
+                         f"first at line {int(np.flatnonzero(empty)[0]) + 2}), over max_empty={max_empty}: fix or drop them, or raise max_empty")
+    if empty.any(): warnings.warn(f"{path}: {int(empty.sum())} empty text(s) ({empty.mean():.1%} of the rows), first at line {int(np.flatnonzero(empty)[0]) + 2}", UserWarning, stacklevel=2)
     params = dict(path=str(path), text_col=text_col, label_col=label_col, seed=seed, valid_frac=valid_frac,
                   test_frac=test_frac, max_len=max_len, pos_label=pos_label, encoding=encoding)
     return text_task(name or Path(path).stem, texts, ids, splits, values, max_len, params)
