@@ -6,6 +6,7 @@ scikit-learn's balanced references, with its wall time, at the default budget (3
     python bench/advise.py                          # every scenario, one after another (resumable)
     python bench/advise.py --scenarios real_hmda    # one; the other rows are kept
     python bench/advise.py --rerun                  # measure again what is there
+    python bench/advise.py --dask                   # the speed-up of 2 Dask workers over serial (bench/results/advise-dask.csv)
 
 Results: `bench/results/advise.csv`, one row per scenario, written as soon as its advice ends. Only this script
 reads every candidate's test score (for the regret): `advise` reads test once, for its choice and plain CE."""
@@ -61,7 +62,8 @@ def one(sc, budget, seeds, executor=None):
     best = max(on_test, key=on_test.get)
     ch, ce = adv.test['choice'], adv.test['ce']
     return dict(scenario=sc, kind=kind.name, metric=key, budget_s=budget, wall_s=round(wall, 1), threads=torch.get_num_threads(),
-                chosen=adv.choice['candidate'], advised_test=ch['score'], ce_default_test=ce['score_default'], ce_tuned_test=ce['score'],
+                chosen=adv.choice['candidate'], advised_test=ch['score'], advised_std=ch['score_std'], ce_default_test=ce['score_default'],
+                ce_tuned_test=ce['score'], ce_tuned_std=ce['score_std'],
                 best_on_test=best, best_on_test_score=on_test[best], regret=on_test[best] - ch['score'],
                 ref_logreg=refs.get('logreg'), ref_hgb=refs.get('hgb'),
                 vs_best_ref=ch['score'] / max(refs.values()) if refs else None,
@@ -71,6 +73,30 @@ def one(sc, budget, seeds, executor=None):
                 machine=f"{platform.system()} {platform.machine()}", measured=datetime.now(timezone.utc).strftime('%Y-%m-%d'))
 
 
+def dask_speedup(sc='binary', epochs=10, seeds=3, workers=2):
+    "The same advice (fixed epochs, a budget it fits) serial and on a LocalCluster of `workers`: wall times and the speed-up"
+    from imbalance_nb.advise import advise
+    from imbalance_nb.experiment import _local_cluster
+    from dask.distributed import Client
+    rows = []
+    for how in ('serial', f'dask_{workers}_workers'):
+        with tempfile.TemporaryDirectory() as d:
+            if how == 'serial':
+                t0 = time.perf_counter(); adv = advise(sc, preset='benchmark', epochs=epochs, seeds=seeds, budget=36000, out_dir=Path(d) / 'a')
+            else:
+                with _local_cluster(workers) as cl, Client(cl) as client:
+                    client.wait_for_workers(workers)
+                    t0 = time.perf_counter(); adv = advise(sc, preset='benchmark', epochs=epochs, seeds=seeds, budget=36000, executor=client, out_dir=Path(d) / 'a')
+            rows.append(dict(scenario=sc, how=how, wall_s=round(time.perf_counter() - t0, 1), trials=int(sum(adv.table.seeds)) + len(adv.table),
+                             chosen=adv.choice['candidate'], epochs=json.dumps(adv.plan['epochs']), seeds=adv.plan['seeds_run']))
+            print(rows[-1], flush=True)
+    df = pd.DataFrame(rows)
+    df['speedup'] = df.wall_s.iloc[0] / df.wall_s
+    df['machine'], df['measured'] = f"{platform.system()} {platform.machine()}", datetime.now(timezone.utc).strftime('%Y-%m-%d')
+    df.to_csv(OUT.with_name('advise-dask.csv'), index=False)
+    return df
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--scenarios', nargs='+', default=SCENARIOS, choices=SCENARIOS)
@@ -78,7 +104,9 @@ def main(argv=None):
     ap.add_argument('--seeds', type=int, default=3)
     ap.add_argument('--rerun', action='store_true', help='measure again the scenarios already in the CSV')
     ap.add_argument('--out', default=str(OUT))
+    ap.add_argument('--dask', action='store_true', help='measure the speed-up of 2 Dask workers over serial instead')
     a = ap.parse_args(argv)
+    if a.dask: return print(dask_speedup().to_string())
     out = Path(a.out)
     df = pd.read_csv(out) if out.is_file() else pd.DataFrame()
     for sc in a.scenarios:

@@ -1,11 +1,11 @@
 """The benchmark matrix (issue 6): every scenario against every loss and sampler over seeds, plus scikit-learn
-baselines on the tabular scenarios; writes `bench/results/matrix-<mode>.csv` (one row per run) and
-`bench/results/matrix-<mode>.md` (the headline table, generated from the CSV, and the targets met or missed).
+baselines on the tabular scenarios; writes `bench/results/matrix-<mode>.csv` (one row per run) and its
+`.meta.json` (the parts it was made in, with their wall time). The tables, the real-data summary and the calibration
+comparison are drawn from the CSV by the docs' benchmarks page (`nbs/benchmarks.ipynb`), not written here.
 
     python bench/matrix.py --mode quick                 # every scenario and loss at the 'quick' preset, minutes
     python bench/matrix.py --mode full                  # the 'benchmark' preset, 3 seeds, the recipes' epochs: hours
     python bench/matrix.py --mode full --dry-run        # print the config list's size and stop
-    python bench/matrix.py --mode quick --from-csv      # regenerate the markdown from an existing CSV
 
 Each run writes its own folder under `--runs-dir` (default `runs/bench-<mode>`, git-ignored) through
 `imbalance_nb.experiment.sweep`; a failed run is a row with status 'failed' and its error, never a crash.
@@ -17,28 +17,21 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-LOSSES_ALL = ['ce', 'weighted_ce', 'focal', 'focal_smooth', 'cb_focal', 'adaptive', 'logit_adjusted', 'balanced_softmax', 'ldam_drw']
-SAMPLERS = [None, 'weighted']
+sys.path.insert(0, str(ROOT))
+from imbalance_nb.losses import LOSS_SPECS
+from imbalance_nb.data import SAMPLERS
+# every softmax loss of the library, but the focal twin of weighted_ce (class weights on focal are a run option, class_weights=)
+LOSSES_ALL = [n for n, s in LOSS_SPECS.items() if not s.sigmoid and n != 'weighted_focal']
 SYNTHETIC = ['distthres', 'dist', 'spans', 'binary', 'ordinal', 'text', 'frame']
 REAL = ['real_titanic', 'real_hmda', 'real_resume', 'real_health', 'real_mpls', 'real_chile']   # public tables (the [data] extra)
 SCENARIOS = SYNTHETIC + REAL + ['digits_lt']
 TABULAR = ['binary', 'ordinal', 'frame', *REAL, 'digits_lt']           # sklearn baselines run here
-# The headline metric of each scenario (CSV column, label, higher is better)
-HEADLINE = {'distthres': ('f1', 'minority F1', True), 'dist': ('mae', 'MAE (km)', False),
-            'spans': ('span_f1@0.5', 'span F1@0.5', True), 'binary': ('f1', 'minority F1', True),
-            'ordinal': ('qwk', 'QWK', True), 'text': ('f1', 'minority F1', True), 'frame': ('f1', 'minority F1', True),
-            **{r: ('f1', 'minority F1', True) for r in REAL if r != 'real_chile'}, 'real_chile': ('macro_f1', 'macro F1', True),
-            'digits_lt': ('balanced_accuracy', 'balanced accuracy', True)}
-GROUPS = {'The seeds\' scenarios (generated data)': SYNTHETIC, 'Real data and the long tail': REAL + ['digits_lt']}
 FRAME_POS_RATE, FRAME_SEED_OFFSET = 0.15, 1000     # the user-data example: titanic_frame, another seed, 15% positives
 FRAME_N = {'quick': 891, 'full': 8910}
 # The registered scenarios train with their preset's recipe (imbalance_nb.experiment.RECIPES); the user-data example
 # is a Task object, which has no preset, so its training is written here, as a user would write it.
 FRAME_TRAIN = {'quick': dict(epochs=10), 'full': dict(epochs=30, lr=3e-3, batch_size=64, wd=0.01)}
 PRESET = {'quick': 'quick', 'full': 'benchmark'}
-SEED_COLLAPSED = ('distthres', 'spans', 'ordinal')   # the seeds that reported a collapse (000, 001, 004); 002/003 were preventive
-TARGETS = {'distthres': ('f1', 0.9), 'spans': ('span_f1@0.5', 0.8)}
-CPU_LIMIT_S = 600
 CSV_COLS = ['scenario', 'loss', 'sampler', 'seed', 'status', 'error', 'wall_s', 'train_time_s', 'epochs', 'preset',
             'f1', 'mcc', 'pr_auc', 'qwk', 'macro_f1', 'span_f1@0.5', 'ptr_f1@0.5', 'mae', 'collapse',
             'f1_tuned', 'span_f1@0.5_tuned', 'qwk_tuned', 'collapse_tuned', 'balanced_accuracy', 'balanced_accuracy_tuned',
@@ -144,28 +137,22 @@ def to_row(meta, r, mode):
 
 
 def sklearn_rows(mode, seeds, scenarios=TABULAR):
-    "LogisticRegression and HistGradientBoostingClassifier (class_weight='balanced') on the tabular scenarios' arrays"
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    "scikit-learn's balanced references (`imbalance_nb.advise.fit_reference`: the helper advise and tutorial 04 use) on the tabular scenarios"
     from imbalance_nb.tasks.core import make_task
-    models = {'sklearn_logreg': lambda s: LogisticRegression(class_weight='balanced', max_iter=2000),
-              'sklearn_hgb': lambda s: HistGradientBoostingClassifier(class_weight='balanced', random_state=s)}
+    from imbalance_nb.advise import fit_reference, REFERENCES
     from imbalance_nb.experiment import RECIPES
     from imbalance_nb.kinds import kind_of
     rows = []
     for sc in [s for s in TABULAR if s in scenarios]:
         for seed in seeds:
             task = frame_task(mode, seed) if sc == 'frame' else make_task(sc, seed=seed, **RECIPES[PRESET[mode]][sc].get('task', {}))
-            X = {k: np.asarray(getattr(task, k).x) for k in ('train', 'valid', 'test')}
-            y = {k: np.asarray(getattr(task, k).labels) for k in ('train', 'valid', 'test')}
-            for name, mk in models.items():
-                meta = dict(scenario=sc, loss=name, sampler=None, seed=seed, preset=PRESET[mode], epochs=np.nan, run=None)
+            for name in REFERENCES:
+                meta = dict(scenario=sc, loss=f'sklearn_{name}', sampler=None, seed=seed, preset=PRESET[mode], epochs=np.nan, run=None)
                 t0 = time.perf_counter()
                 try:
-                    m = mk(seed).fit(X['train'], y['train'])
-                    pv, pt = m.predict_proba(X['valid']), m.predict_proba(X['test'])
+                    d = fit_reference(name, task, seed, splits=('valid', 'test'))
                     wall = time.perf_counter() - t0
-                    e, _ = kind_of(task).evaluate(task, (y['valid'], pv), (y['test'], pt))   # the same tuning as every run's
+                    e, _ = kind_of(task).evaluate(task, d['valid'], d['test'])   # the same tuning as every run's
                     keep = ['f1', 'mcc', 'pr_auc', 'collapse', 'f1_tuned', 'collapse_tuned'] if task.kind == 'binary' else \
                            ['mcc', 'qwk', 'macro_f1', 'collapse', 'qwk_tuned']
                     rows.append(dict(meta, status='completed', wall_s=wall, train_time_s=wall, **{k: e[k] for k in keep}, **calib(sc, e)))
@@ -174,226 +161,10 @@ def sklearn_rows(mode, seeds, scenarios=TABULAR):
     return rows
 
 
-# ------------------------------------------------------------------ the markdown, from the CSV only
-def _label(loss, sampler):
-    return loss + (' + weighted sampler' if isinstance(sampler, str) and sampler == 'weighted' else '')
-
-
-def _fmt(v, n):
-    if len(v) == 0: return '—'
-    if len(v) == 1 or n == 1: return f"{v.iloc[0]:.3f}"
-    return f"{v.mean():.3f} ± {v.std():.3f}"
-
-
 def meta_parts(meta, df):
     "The parts a results file was made in (one per `--scenarios` run): an older single-run meta file is one part"
     if 'parts' in meta: return meta['parts']
     return [dict(meta, scenarios=[x for x in SCENARIOS if x in set(df.scenario)])] if meta else []
-
-
-def recipe_epochs(mode, scenario):
-    "The epochs a run of `scenario` trains today (frame's recipe is this script's; the others' their preset's)"
-    from imbalance_nb.experiment import recipe
-    return FRAME_TRAIN[mode]['epochs'] if scenario == 'frame' else recipe(scenario, PRESET[mode])['epochs']
-
-
-def stale(df, mode):
-    "{scenario: (epochs its rows ran, epochs its recipe trains now)} where the two differ: rows of an older recipe"
-    nn = df[df.epochs.notna()]                     # the scikit-learn rows have no epochs
-    ran = nn.groupby('scenario').epochs.agg(lambda e: sorted(set(e.astype(int))))
-    return {x: (ran[x], now) for x in ran.index if ran[x] != [now := recipe_epochs(mode, x)]}
-
-
-def markdown(df, mode, meta):
-    df = df.copy()
-    df['sampler'] = df['sampler'].where(df['sampler'].notna() & (df['sampler'] != ''), None)
-    df['config'] = [_label(l, s) for l, s in zip(df.loss, df.sampler)]
-    ok = df[df.status == 'completed']
-    scen = [s for s in SCENARIOS if s in set(df.scenario)]
-    order = list(dict.fromkeys([_label(l, s) for l in LOSSES_ALL + ['bce', 'sigmoid_focal'] for s in SAMPLERS]
-                               + ['sklearn_logreg', 'sklearn_hgb']))
-    configs = [c for c in order if c in set(df.config)] + sorted(set(df.config) - set(order))
-    seeds = sorted(df.seed.dropna().astype(int).unique())
-    parts = meta_parts(meta, df)
-    wall = sum(p.get('wall_s') or 0 for p in parts)
-    L = [f"# Benchmark matrix: {mode} mode", "",
-         f"Mode `{mode}` (preset `{PRESET[mode]}`), {len(df)} rows: {int((df.status == 'completed').sum())} completed, "
-         f"{int((df.status != 'completed').sum())} failed; wall time {wall / 60:.1f} min in all. Regenerate with "
-         f"`python bench/matrix.py --mode {mode}` (`--scenarios` reruns some and keeps the others' rows); every number below "
-         f"is computed from `bench/results/matrix-{mode}.csv`. Made in {len(parts)} part(s):", ""]
-    for p in parts:
-        how = (["collected with `--collect` from the run folders of sweeps that stopped or ran in parts (e.g. one per seed): "
-                "the runs' own wall time shared over the workers"] if p.get('collected') else []) \
-              + ([f"its share, by the runs' own time, of a part that also held {', '.join(x for x in p['share_of'] if x not in p['scenarios'])}, "
-                  "rerun since"] if p.get('share_of') else [])
-        L.append(f"- {', '.join(p['scenarios'])}: seeds {', '.join(map(str, p.get('seeds', [])))}; {p.get('date', '?')} on "
-                 f"{p.get('machine', '?')}; {(p.get('wall_s') or float('nan')) / 60:.1f} min" + (f" ({'; '.join(how)})" if how else '') + ".")
-    old_recipe = stale(df, mode)
-    if old_recipe:
-        L += ["", "Rows trained at an older recipe than their scenario's preset holds now (rerun them with `--scenarios`): "
-              + "; ".join(f"{x} ({'/'.join(map(str, ran))} epochs; the recipe now trains {now})" for x, (ran, now) in old_recipe.items())
-              + "."]
-    L += ["", "Cells: mean ± std over seeds of the scenario's headline metric at the default decision rule (threshold 0.5 / argmax); "
-          "— where the combination does not apply (`run` refuses it) or was not run. Arrows: ↑ higher is better, ↓ lower."]
-    for title, group in GROUPS.items():
-        sg = [x for x in scen if x in group]
-        if not sg: continue
-        L += ["", f"### {title}", "",
-              "| config | " + " | ".join(f"{x}: {HEADLINE[x][1]} {'↑' if HEADLINE[x][2] else '↓'}" for x in sg) + " |",
-              "|---|" + "---|" * len(sg)]
-        for c in configs:
-            cells = [_fmt(ok[(ok.config == c) & (ok.scenario == x)][HEADLINE[x][0]].dropna(), len(seeds)) for x in sg]
-            if set(cells) != {'—'}: L.append(f"| {c} | " + " | ".join(cells) + " |")
-    # targets
-    L += ["", "## Targets", ""]
-    ce = ok[(ok.loss == 'ce') & ok.sampler.isna()]
-    parts = []
-    for s in scen:
-        v = ce[ce.scenario == s]
-        if len(v) == 0: continue
-        n_bad = int((v.collapse != 'healthy').sum())
-        verdicts = ', '.join(f"{k} {n}" for k, n in v.collapse.value_counts().items())
-        parts.append(f"{s} {n_bad}/{len(v)} ({verdicts})")
-    cs = ce[ce.scenario.isin(SEED_COLLAPSED)]
-    all_collapse = len(cs) > 0 and bool((cs.collapse != 'healthy').all())
-    L.append(f"- Plain cross-entropy reproduces the collapse of the seeds that had one ({', '.join(SEED_COLLAPSED)}), on every "
-             f"seed: **{'met' if all_collapse else 'missed' if len(cs) else 'not run'}**"
-             + (f" for {', '.join(x for x in SEED_COLLAPSED if x in scen)} ({', '.join(x for x in SEED_COLLAPSED if x not in scen)} not run here)"
-                if len(cs) and any(x not in scen for x in SEED_COLLAPSED) else '') + f". Seeds whose CE run the detector calls "
-             f"non-healthy, per scenario (the others' seeds did not collapse, and are listed for reference): " + '; '.join(parts) + ".")
-    for s, (col, goal) in TARGETS.items():
-        v = ok[ok.scenario == s]
-        if len(v) == 0: L.append(f"- {s}: not run."); continue
-        g = v.groupby('config').agg(m=(col, 'mean'), sd=(col, 'std'), wall=('wall_s', 'mean'), n=(col, 'count'))
-        best = g.m.idxmax(); b = g.loc[best]
-        within = b.wall <= CPU_LIMIT_S
-        met = b.m >= goal and within and mode == 'full'
-        extra = ''
-        if s == 'spans':
-            p = v[v.config == best]['ptr_f1@0.5'].mean()
-            extra = f", pointer F1@0.5 {p:.3f}"
-        why = ''
-        if mode != 'full': why = f" The target is stated for the benchmark preset; this is the `{mode}` mode (preset `{PRESET[mode]}`, few epochs), so it is not assessed here."
-        elif b.m < goal:
-            why = " Missed: see the per-run rows in the CSV (epochs, collapse verdicts) for where it stops."
-            c = v[v.config == best][['train_loss_last', 'val_loss_min', 'val_loss_min_epoch', 'val_loss_last']].astype(float).mean() \
-                if 'val_loss_min' in v else None
-            if c is not None and c.notna().all():
-                why += (f" Its learning curves (mean over seeds): training loss ends at {c.train_loss_last:.3f}, validation loss is "
-                        f"lowest ({c.val_loss_min:.3f}) around epoch {c.val_loss_min_epoch:.0f} and ends at {c.val_loss_last:.3f}.")
-                if c.val_loss_last > 1.2 * c.val_loss_min and c.train_loss_last < c.val_loss_min:
-                    why += (" Validation loss rises while training loss keeps falling: the model over-fits the training set, so "
-                            "the gap is generalisation, not the imbalance (`bench/targets.py` trains the best losses longer).")
-        elif not within: why = f" Missed on time: the best configuration takes {b.wall / 60:.1f} min per run (limit {CPU_LIMIT_S / 60:.0f})."
-        L.append(f"- {s}: best configuration `{best}` reaches {HEADLINE[s][1] if s != 'spans' else 'span F1 (IoU 0.5)'} "
-                 f"{b.m:.3f}" + (f" ± {b.sd:.3f}" if b.n > 1 else '') + f" (goal >= {goal}){extra}, {b.wall:.0f} s wall per run: "
-                 f"**{'met' if met else 'missed' if mode == 'full' else 'not assessed'}**.{why}")
-    bad = df[df.status != 'completed']
-    if len(bad):
-        L += ["", "## Failed runs", ""] + [f"- {r.scenario} / {r.config} / seed {int(r.seed)}: {str(r.error)[:200]}" for r in bad.itertuples()]
-    L += ["", "Columns of the CSV: scenario, loss, sampler, seed, status, error, wall_s, train_time_s, epochs, preset, f1 "
-          "(minority class), mcc, pr_auc, qwk, macro_f1 (ordinal), span_f1@0.5, ptr_f1@0.5 (spans), mae (dist), collapse "
-          "(the detector's verdict at the default rule), f1_tuned / span_f1@0.5_tuned (threshold tuned on validation), "
-          "qwk_tuned (post-hoc logit adjustment tuned on validation), train_loss_last / val_loss_min / val_loss_min_epoch / "
-          "val_loss_last (the run's learning curve), run (the run folder)."]
-    return '\n'.join(L) + '\n'
-
-
-def _configs(df):
-    df = df[df.status == 'completed'].copy()
-    df['sampler'] = df['sampler'].where(df['sampler'].notna() & (df['sampler'] != ''), None)
-    df['config'] = [_label(l, s) for l, s in zip(df.loss, df.sampler)]
-    return df
-
-
-def _ms(v):
-    v = pd.to_numeric(v, errors='coerce').dropna()
-    return '—' if not len(v) else f"{v.mean():.3f}" if len(v) == 1 else f"{v.mean():.3f} ± {v.std():.3f}"
-
-
-def real_data_md(df, mode):
-    "Per real dataset: plain CE, the best loss and scikit-learn's best (by mean headline over seeds), and how many seeds each beats CE on"
-    ok = _configs(df)
-    rows = []
-    for sc in [x for x in REAL if x in set(ok.scenario)]:
-        d = ok[ok.scenario == sc]
-        col = HEADLINE[sc][0]
-        ce = d[d.config == 'ce'].set_index('seed')
-        if not len(ce): continue
-        mean = d.groupby('config')[col].mean()
-        torch_best = mean.drop([c for c in mean.index if c == 'ce' or c.startswith('sklearn')]).idxmax()
-        sk = mean[[c for c in mean.index if c.startswith('sklearn')]]
-        def cells(c):
-            if c is None: return ['—'] * 4
-            r = d[d.config == c].set_index('seed')
-            common = r.index.intersection(ce.index)
-            beats = int((r.loc[common, col] > ce.loc[common, col]).sum())
-            return [f"`{c}`", _ms(r[col]), _ms(r['pr_auc']), f"{beats}/{len(common)}"]
-        rows.append([f"`{sc}`", HEADLINE[sc][1], _ms(ce[col]), _ms(ce['pr_auc'])] + cells(torch_best) + cells(sk.idxmax() if len(sk) else None))
-    if not rows: return ''
-    seeds = sorted(ok[ok.scenario.isin(REAL)].seed.dropna().astype(int).unique())
-    head = ['dataset', 'metric', 'CE', 'CE PR-AUC', 'best loss', 'its metric', 'its PR-AUC', 'beats CE (seeds)',
-            'scikit-learn best', 'its metric', 'its PR-AUC', 'beats CE (seeds)']
-    L = [f"Real data ({mode} mode, seeds {', '.join(map(str, seeds))}): mean ± std over seeds on the test split at the default "
-         "rule; the metric is the minority class's F1 (`real_chile`: macro F1 over its four classes). \"Best\" is the "
-         "configuration of the matrix (every loss, with and without the weighted sampler) with the highest mean metric, a "
-         "summary of the matrix rather than a model selection; \"beats CE\" counts the seeds on which it scores above plain "
-         "cross-entropy on the same split. Read from `bench/results/matrix-" + mode + ".csv`.", "",
-         "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    L += ["| " + " | ".join(r) + " |" for r in rows]
-    return '\n'.join(L) + '\n'
-
-
-CALIB_CONFIGS = ['ce', 'focal', 'weighted_ce', 'ce + weighted sampler', 'ldam_drw']
-
-
-def calibration_md(df, mode):
-    "Expected calibration error per scenario for CE, focal, class weights and the sampler, before and after temperature scaling"
-    ok = _configs(df)
-    ok = ok[ok.ece.notna()] if 'ece' in ok else ok.iloc[:0]
-    scen = [x for x in SCENARIOS if x in set(ok.scenario)]
-    if not scen: return ''
-    m = ok.groupby(['scenario', 'config'])[['ece', 'ece_calibrated']].mean()
-    L = [f"Calibration ({mode} mode): the test split's expected calibration error (15 bins; two classes: the positive class's "
-         "probability, more: the top label's), mean over seeds, before → after the temperature fitted on validation. Read "
-         f"from `bench/results/matrix-{mode}.csv`.", "",
-         "| scenario | " + " | ".join(CALIB_CONFIGS) + " |", "|---|" + "---|" * len(CALIB_CONFIGS)]
-    for sc in scen:
-        cells = []
-        for c in CALIB_CONFIGS:
-            cells.append(f"{m.loc[(sc, c), 'ece']:.3f} → {m.loc[(sc, c), 'ece_calibrated']:.3f}" if (sc, c) in m.index else '—')
-        L.append(f"| {sc} | " + " | ".join(cells) + " |")
-    def count(a, b, col='ece', op=np.less):
-        both = [sc for sc in scen if (sc, a) in m.index and (sc, b) in m.index]
-        return sum(bool(op(m.loc[(sc, a), col], m.loc[(sc, b), col])) for sc in both), len(both)
-    f, nf = count('focal', 'ce')
-    w, nw = count('weighted_ce', 'ce', op=np.greater)
-    sp, ns = count('ce + weighted sampler', 'ce', op=np.greater)
-    both = [sc for sc in scen if (sc, 'focal') in m.index]
-    ft = sum(bool(m.loc[(sc, 'focal'), 'ece_calibrated'] < m.loc[(sc, 'focal'), 'ece']) for sc in both)
-    wt = [sc for sc in scen if (sc, 'weighted_ce') in m.index and (sc, 'ce') in m.index]
-    wt_gap = sum(bool(m.loc[(sc, 'weighted_ce'), 'ece_calibrated'] > m.loc[(sc, 'ce'), 'ece_calibrated']) for sc in wt)
-    L += ["", f"- Seed 003's claim, that focal loss gives better calibrated probabilities: focal's ECE is below plain CE's in "
-          f"**{f} of {nf}** scenarios. " + ("The claim holds here." if f > nf / 2 else "The claim does not hold here: "
-          "with gamma = 2 the focal loss stops pushing confident examples, so its probabilities are under-confident.")
-          + f" Temperature scaling lowers focal's ECE in {ft} of {len(both)}.",
-          f"- Class weights and the weighted sampler shift the probabilities toward the minority by design: weighted CE's "
-          f"ECE is above CE's in **{w} of {nw}** scenarios, the sampler's in **{sp} of {ns}**; after temperature scaling, "
-          f"weighted CE is still above CE in {wt_gap} of {len(wt)} (a temperature rescales confidence; it does not undo a "
-          "shifted prior, which is why the tuned threshold, not the probability, is what to read from a weighted model)."]
-    return '\n'.join(L) + '\n'
-
-
-def write_md(out, mode):
-    csv = out / f'matrix-{mode}.csv'
-    df = pd.read_csv(csv)
-    metaf = out / f'matrix-{mode}.meta.json'
-    meta = json.loads(metaf.read_text()) if metaf.is_file() else {}
-    (out / f'matrix-{mode}.md').write_text(markdown(df, mode, meta))
-    for name, f in (('real-data', real_data_md), ('calibration', calibration_md)):
-        text = f(df, mode)
-        if text: (out / f'{name}-{mode}.md').write_text(text)
-    return out / f'matrix-{mode}.md'
 
 
 def merge_previous(out, mode, res, scenarios):
@@ -456,11 +227,8 @@ def main(argv=None):
                     "1 thread) and extrapolate the matrix's CPU time")
     ap.add_argument('--collect', action='store_true', help="build the CSV from the run folders already in --runs-dir (a stopped "
                     "sweep, or sweeps of one seed each): configs with no completed run are left out, so pass only --scenarios whose runs all finished")
-    ap.add_argument('--from-csv', action='store_true', help="only regenerate the markdown from the existing CSV")
     a = ap.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    if a.from_csv:
-        print(write_md(out, a.mode)); return
     seeds = a.seeds if a.seeds is not None else ([0] if a.mode == 'quick' else [0, 1, 2])
     warnings.simplefilter('ignore')
     pairs, skipped = build_configs(a.mode, seeds, a.scenarios)
@@ -525,7 +293,7 @@ def main(argv=None):
     res.to_csv(out / f'matrix-{a.mode}.csv', index=False, float_format='%.6g')
     (out / f'matrix-{a.mode}.meta.json').write_text(json.dumps(dict(mode=a.mode, parts=parts + [part]), indent=2))
     print(f"{len(res)} rows, {int((res.status != 'completed').sum())} failed, {wall / 60:.1f} min -> {out / f'matrix-{a.mode}.csv'}")
-    print(write_md(out, a.mode))
+    print(f"wrote {out / f'matrix-{a.mode}.csv'}; nbs/benchmarks.ipynb draws its tables")
 
 
 if __name__ == '__main__':

@@ -29,8 +29,9 @@ CANDIDATES = {
     'distthres': [('ce (plain)', dict(DT, loss='ce')),
                   ('ce + weighted sampler', dict(DT, loss='ce', sampler='weighted')),
                   (f'ceiling: ce, balanced task ({BALANCED_KM} km)', dict(DT, loss='ce', task_kwargs=dict(threshold=BALANCED_KM))),
-                  # why the recipe unties the output head: the same run with the head tied to the token embedding
-                  ('ce + weighted sampler, tied head', dict(DT, loss='ce', sampler='weighted', model_kwargs=dict(tie_weights=True)), [0])],
+                  # why the recipe unties the output head: the same runs with the head tied to the token embedding
+                  ('ce, tied head', dict(DT, loss='ce', model_kwargs=dict(tie_weights=True))),
+                  ('ce + weighted sampler, tied head', dict(DT, loss='ce', sampler='weighted', model_kwargs=dict(tie_weights=True)))],
     'spans': [('normalized (library default), the recipe', dict(task='spans', preset='benchmark', loss='bce'))],
 }   # (name, configuration[, seeds]): a third element limits a diagnostic row to those seeds
 # (metric, comparison, goal) per configuration; the ceiling has no goal of its own, it is what the fixes are read against

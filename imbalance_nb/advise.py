@@ -353,7 +353,8 @@ def advise(task,                # A registered task name or a `Task` (e.g. from 
     key = ('step_' if kind.name == 'spans' else '') + metric
     test = {}
     for role, n in (('choice', name), ('ce', 'ce')):
-        m = _mean(evals[n]); m.update(score=m[key + '_tuned'], score_default=m[key], candidate=n)
+        sd = lambda k: float(np.std([e[k] for e in evals[n]], ddof=1)) if len(evals[n]) > 1 else float('nan')
+        m = _mean(evals[n]); m.update(score=m[key + '_tuned'], score_default=m[key], candidate=n, score_std=sd(key + '_tuned'), score_default_std=sd(key))
         test[role] = m
     best = max(_final(rows, name), key=lambda r: r.get('score', -np.inf))
     c = CANDIDATES[name]

@@ -231,7 +231,8 @@ def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / 
     else:
         P = p.reshape(-1, p.shape[-1])[keep]; pred = P.argmax(1)
         if y.min() < 0 or y.max() >= P.shape[1]: raise ValueError(f"y_true holds labels outside 0..{P.shape[1]-1}")
-    ev = _evidence(y, P, pred, binary, threshold, min_lift)
+        if P.shape[1] == 2: s = P[:, 1]                          # two softmax columns: a threshold decides, as for one score
+    ev = _evidence(y, P, pred, binary or P.shape[1] == 2, threshold, min_lift)
     cls, prev, rate, recall = (np.array(ev[k]) for k in ('classes', 'prevalence', 'predicted_rate', 'recall'))
     sep, ap, auc = (np.array(ev[k]) for k in ('separation', 'pr_auc', 'roc_auc'))
     lift, zero = ap / prev, np.array(ev['zero_recall'], dtype=int)
@@ -263,7 +264,7 @@ def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / 
                + (f", scores separate (smallest separation {np.nanmin(sep):.3f})" if len(cls) > 1 else ''))
         return Collapse('healthy', ev, msg, NextStep('none', {}, 'nothing: no collapse'))
     v = Collapse(what, ev)
-    best = best_threshold(y, s) if binary and ev['ranked'] and 0 < y.sum() < len(y) else None   # named by the threshold step
+    best = best_threshold(y, s) if ev['binary'] and ev['ranked'] and 0 < y.sum() < len(y) else None   # named by the threshold step
     v.fix = next_step(v, tried, steps=steps, best=best, trainer=trainer)
     v.message = f"{msg}; next: {v.fix.text}"
     return v
@@ -280,32 +281,51 @@ class CollapseMonitor:
                  tried:dict=None,                # What training uses (loss, sampler, lr, ...), so the fix never repeats it
                  trainer:str='loop',             # Whose words the fix is in: 'loop', 'lightning', 'hf', 'run'
                  min_gain:float=0.01,            # A new best of the rarest class's PR-AUC by more than this is progress
+                 distributed:bool=False,         # Under DDP: judge the validation outputs of every rank together (same verdict everywhere)
                  **detect_kwargs):               # Passed to `detect_collapse` (threshold, ignore_index, steps, ...)
         self.patience, self.from_logits, self.warn = check_num('patience', patience, 1, integer=True), from_logits, warn
         self.tried, self.trainer, self.min_gain, self.kw = check_tried(tried), check_choice('trainer', trainer, TRAINERS), min_gain, detect_kwargs
-        self.history, self.run_length, self.losses, self._y, self._p = [], 0, [], [], []
+        self.distributed, self.history, self.run_length, self.losses, self._y, self._p, self._i = distributed, [], 0, [], [], [], []
 
-    def update(self, y_true, y_score):
+    def update(self, y_true, y_score, index=None):   # Labels; scores; under DDP, the examples' dataset indices (see below)
         "Add one batch of labels and scores (probabilities, or logits with `from_logits`)"
         if self.from_logits: y_true, y_score = probs_and_labels(torch.as_tensor(y_score), torch.as_tensor(y_true))
         self._y.append(_np(y_true, 'y_true')); self._p.append(_np(y_score, 'y_score'))
+        if index is not None: self._i.append(_np(index, 'index').astype(np.int64).reshape(-1))
         return self
 
 # %% ../nbs/32_collapse.ipynb #017505ae
-def _rank(ev):
+def _ranking(ev):
     "The rarest judged class's PR-AUC (NaN with one class)"
     return float(ev['pr_auc'][int(np.argmin(ev['prevalence']))]) if len(ev.get('classes', [])) > 1 else math.nan
+
+def _rank():
+    import torch.distributed as dist
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+def _gathered(y, p, idx):
+    "Labels and scores of every rank; with the examples' indices, each example once (DDP's sampler repeats a few to even the shares)"
+    from imbalance_nb.distributed import all_gather_rows
+    y, p = all_gather_rows(torch.as_tensor(y)).numpy(), all_gather_rows(torch.as_tensor(p)).numpy()
+    if idx is None: return y, p
+    idx = all_gather_rows(torch.as_tensor(idx)).numpy()
+    if len(idx) != len(y): raise ValueError(f"index has {len(idx)} entries for {len(y)} labels: pass one dataset index per example")
+    _, first = np.unique(idx, return_index=True)
+    first = np.sort(first)
+    return y[first], p[first]
 
 @patch
 def end_epoch(self:CollapseMonitor, epoch:int=None, train_loss:float=None):   # The epoch's number (None: the next); its mean training loss
     "The verdict on everything fed since the last epoch; appends to `history` and starts a new epoch"
     if not self._y: raise ValueError("end_epoch() before any update(): feed the epoch's labels and scores first")
     y, p = np.concatenate(self._y), np.concatenate(self._p)
-    self._y, self._p = [], []
+    idx = np.concatenate(self._i) if self._i else None
+    self._y, self._p, self._i = [], [], []
+    if self.distributed: y, p = _gathered(y, p, idx)
     if train_loss is not None: self.losses.append(float(train_loss))
     v = detect_collapse(y, p, tried=self.tried, trainer=self.trainer, train_loss=self.losses or None, **self.kw)
     self.run_length = self.run_length + 1 if v.collapsed else 0
-    ev, rank = v.evidence, _rank(v.evidence)
+    ev, rank = v.evidence, _ranking(v.evidence)
     prev = [h['pr_auc'] for h in self.history if np.isfinite(h.get('pr_auc', math.nan))]
     row = dict(epoch=len(self.history) if epoch is None else epoch, verdict=v.kind, fix=v.fix.text, fix_params=v.fix.params,
                min_recall=float(min(ev['recall'])) if 'recall' in ev else math.nan, pr_auc=rank,
@@ -313,7 +333,7 @@ def end_epoch(self:CollapseMonitor, epoch:int=None, train_loss:float=None):   # 
                min_pr_auc_lift=float(np.nanmin(np.array(ev['pr_auc']) / np.array(ev['prevalence'])))
                if len(ev.get('classes', [])) > 1 else math.nan, message=v.message)
     self.history.append(row); self.last = v
-    if v.collapsed and self.warn: warnings.warn(f"epoch {row['epoch']}: {v.kind} collapse: {v.message}", CollapseWarning, stacklevel=2)
+    if v.collapsed and self.warn and _rank() == 0: warnings.warn(f"epoch {row['epoch']}: {v.kind} collapse: {v.message}", CollapseWarning, stacklevel=2)
     return v
 
 @patch(as_prop=True)

@@ -57,8 +57,10 @@ def _build(cls, task, kwargs, **fixed):
 class Kind:
     "What a task kind means; the base is a two-class classifier on (N, C) logits"
     name, monitor, tune_metric, tune_metrics, headline, samplable = 'binary', 'pr_auc', 'f1', THRESHOLD_METRICS, 'f1', True
-    losses = tuple(LOSSES)
+    @property
+    def losses(self): return tuple(LOSSES)          # read live: a loss added with `register_loss` is taken at once
     steps = GENERIC_STEPS            # the fixes the collapse advice may name for this kind (`imbalance_nb.collapse.next_step`)
+    summary = 'f1'                   # the one test metric a results table reports for this kind
     def __repr__(self): return f"Kind({self.name!r})"
 
     def model(self, task:Task, **kwargs):
@@ -223,7 +225,7 @@ class TaskLoss(nn.Module):
 # %% ../nbs/45_kinds.ipynb #b4c1a010
 class MulticlassKind(Kind):
     "C classes: softmax, logit adjustment tuned on validation, per-class F1"
-    name, monitor, tune_metric, tune_metrics, headline = 'multiclass', 'macro_f1', 'macro_f1', TAU_METRICS, 'min_class_f1'
+    name, monitor, tune_metric, tune_metrics, headline, summary = 'multiclass', 'macro_f1', 'macro_f1', TAU_METRICS, 'min_class_f1', 'macro_f1'
     def scores(self, task, preds, y): return _scalars(multiclass_metrics(*self.probs(task, preds, y)))
     def prob_stats(self, task, preds, y):
         lab, p = self.probs(task, preds, y)
@@ -257,7 +259,7 @@ class MulticlassKind(Kind):
 
 class OrdinalKind(MulticlassKind):
     "Ordered grades: as multiclass, monitored and tuned for quadratic weighted kappa"
-    name, monitor, tune_metric = 'ordinal', 'qwk', 'qwk'
+    name, monitor, tune_metric, summary = 'ordinal', 'qwk', 'qwk', 'qwk'
 
 # %% ../nbs/45_kinds.ipynb #e593b42d
 def answer_positions(y:Tensor,          # LM labels (N, L), already shifted, -100 = no loss
@@ -304,7 +306,9 @@ def _answer_probs(task, logits, y):
 # %% ../nbs/45_kinds.ipynb #21eab716
 class LMKind(Kind):
     "A yes/no answer written by a causal LM (`distthres`): the two-class rule on P(answer '1')"
-    name, losses = 'lm', tuple(l for l in LOSSES if l not in SIGMOID_LOSSES)
+    name = 'lm'
+    @property
+    def losses(self): return tuple(l for l in LOSSES if l not in SIGMOID_LOSSES)
     def model(self, task, **kwargs):
         "`TinyCausalLM` sized from the task's vocabulary, sequence length and padding id"
         i = task.info
@@ -335,6 +339,7 @@ class RegressionLMKind(LMKind):
     "A number written digit by digit (`dist`): scored by MAE; no decision rule to tune, no classes to sample"
     name, monitor, tune_metric, tune_metrics, headline, samplable = 'regression_lm', 'mae', None, (), 'mae', False
     steps = ('weights', 'prior_loss', 'longer')                 # no rule to tune, no classes to sample
+    summary = 'mae'
     def probs(self, task, preds, y):
         if y is None: raise ValueError(f"task kind {self.name!r}: the answer's position comes from the label rows (y); pass rows built like the task's own")
         p, lab = _answer_probs(task, preds, y)
@@ -407,6 +412,7 @@ class SpansKind(Kind):
     "Windows with spans (`spans`): a multitask network, the two-class rule per step, span F1"
     name, headline, losses = 'spans', 'f1@0.5', SPAN_TASK_LOSSES
     steps = ('threshold', 'balance_terms', 'weights', 'sampler', 'longer')   # a multitask loss: its terms can be balanced
+    summary = 'f1@0.5'
     def model(self, task, **kwargs):
         "`SpanNet` sized from the window's features and length and the window types"
         i = task.info

@@ -19,7 +19,7 @@ __all__ = ['REDUCTIONS', 'CLASS_WEIGHT_METHODS', 'FUSE_MIN_NUMEL', 'LOSS_SPECS',
            'SMOOTHING_LOSSES', 'check_class_targets', 'class_counts', 'class_weights', 'set_fused', 'focal_loss',
            'sigmoid_focal_loss', 'adaptive_loss', 'logit_adjusted_loss', 'balanced_softmax_loss', 'ldam_margins',
            'ldam_loss', 'FocalLoss', 'SigmoidFocalLoss', 'AdaptiveLoss', 'LogitAdjustedLoss', 'BalancedSoftmaxLoss',
-           'DRWLoss', 'LDAMLoss', 'LossSpec', 'get_loss']
+           'DRWLoss', 'LDAMLoss', 'LossSpec', 'get_loss', 'register_loss']
 
 # %% ../nbs/20_losses.ipynb #322497e2
 REDUCTIONS = ('none', 'mean', 'sum')
@@ -422,9 +422,19 @@ def get_loss(name:str,           # One of `LOSSES`
     except TypeError as e: raise TypeError(f"get_loss({name!r}): {e}") from None
 
 # %% ../nbs/20_losses.ipynb #2a7c5e02
-def _losses(**want): return tuple(n for n, s in LOSS_SPECS.items() if all(getattr(s, k) == v for k, v in want.items()))
-def _taking(opt): return tuple(n for n, s in LOSS_SPECS.items() if opt in s.options)
+def _losses(**want): return [n for n, s in LOSS_SPECS.items() if all(getattr(s, k) == v for k, v in want.items())]
+def _taking(opt): return [n for n, s in LOSS_SPECS.items() if opt in s.options]
+_VIEWS = dict(SIGMOID_LOSSES=lambda: _losses(sigmoid=True), REWEIGHTING_LOSSES=lambda: _losses(moves='weights'),
+              PRIOR_LOSSES=lambda: _losses(moves='prior'), PROGRESS_LOSSES=lambda: _losses(progress=True),
+              METHOD_LOSSES=lambda: _taking('method'), WEIGHT_LOSSES=lambda: _taking('weight'), GAMMA_LOSSES=lambda: _taking('gamma'),
+              ALPHA_LOSSES=lambda: _taking('alpha'), SMOOTHING_LOSSES=lambda: _taking('label_smoothing'))
+SIGMOID_LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES, PROGRESS_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES, ALPHA_LOSSES, SMOOTHING_LOSSES = \
+    (v() for v in _VIEWS.values())
 
-SIGMOID_LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES = _losses(sigmoid=True), _losses(moves='weights'), _losses(moves='prior')
-PROGRESS_LOSSES = _losses(progress=True)
-METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES, ALPHA_LOSSES, SMOOTHING_LOSSES = map(_taking, ('method', 'weight', 'gamma', 'alpha', 'label_smoothing'))
+def register_loss(spec:LossSpec):  # A loss's row
+    "Add a loss (or replace one of that name): `get_loss`, `run`, the kinds and the advice see it at once"
+    if not isinstance(spec, LossSpec): raise TypeError(f"register_loss takes a LossSpec; got {type(spec).__name__}")
+    LOSS_SPECS[spec.name] = spec; LOSSES[spec.name] = spec.build
+    g = globals()
+    for name, view in _VIEWS.items(): g[name][:] = view()       # the same list objects, refilled: importers see them change
+    return spec

@@ -87,7 +87,9 @@ def prepare(nb_path: Path, dst: Path):
         d, _ = _directives(c.source)
         if any(f in d for f in SKIP_FLAGS): c.metadata.setdefault('tags', []).append('skip-execution')
         else: c.outputs = []
-    first = nbformat.v4.new_code_cell('#| hide\nfrom nbdev.showdoc import show_doc')
+    first = nbformat.v4.new_code_cell('#| hide\nfrom nbdev.showdoc import show_doc\n'
+                                      "get_ipython().run_line_magic('precision', '4')      # floats printed rounded, in dicts too\n"
+                                      "import pandas as pd; pd.set_option('display.precision', 4)")
     nb.cells.insert(0, first)
     for k in list(nb):
         if k not in ('cells', 'metadata', 'nbformat', 'nbformat_minor'): nb.pop(k)

@@ -20,7 +20,7 @@ from ..collapse import CollapseWarning, COLLAPSE_CODES, VERDICTS
 from ..diagnostics import CSVWriter, grad_norms
 
 # %% auto #0
-__all__ = ['default_extract', 'CollapseMonitor', 'DiagnosticsCSV']
+__all__ = ['default_extract', 'CollapseMonitor', 'DiagnosticsCSV', 'balanced_loader']
 
 # %% ../../nbs/70_integrations.lightning.ipynb #c7a10006
 def default_extract(outputs, batch):
@@ -113,3 +113,19 @@ class DiagnosticsCSV(_Gather):
         self.writer.add('epoch_metrics', [dict(epoch=trainer.current_epoch, **m, lr=lr, epoch_time=time.perf_counter() - self.t0)])
         if self._probs is not None: self.writer.add('probability_stats', [self._probs]); self._probs = None
         if self._grad is not None: self.writer.add('gradient_stats', [self._grad]); self._grad = None
+
+# %% ../../nbs/70_integrations.lightning.ipynb #15a34785
+def balanced_loader(dataset,             # The training dataset
+                    labels,              # Its class per example
+                    batch_size:int,      # Examples per batch (per rank)
+                    seed:int=0,          # Seed of the draws (the same on every rank)
+                    **kwargs):           # Other `DataLoader` arguments (num_workers, collate_fn, ...)
+    "A training `DataLoader` with class-balanced batches, right on one process and under DDP (`Trainer(use_distributed_sampler=False)`)"
+    from torch.utils.data import DataLoader
+    import torch.distributed as dist
+    from imbalance_nb.distributed import DistributedWeightedSampler
+    from imbalance_nb.sampling import weighted_sampler
+    if 'shuffle' in kwargs or 'sampler' in kwargs: raise ValueError("balanced_loader sets the sampler itself; leave out shuffle= and sampler=")
+    ddp = dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+    s = DistributedWeightedSampler(labels, seed=seed) if ddp else weighted_sampler(labels, seed=seed)
+    return DataLoader(dataset, batch_size=batch_size, sampler=s, **kwargs)

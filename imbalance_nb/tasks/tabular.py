@@ -251,8 +251,9 @@ class FrameCheck:
         return leaks
     def __repr__(self):
         return self.columns.to_string() + ''.join(f"\nwarning: {w}" for w in self.warnings)
-    def _repr_markdown_(self):
-        return self.columns.to_markdown() + ''.join(f"\n\n- warning: {w}" for w in self.warnings)
+    def _repr_html_(self):
+        import html
+        return self.columns.to_html() + ''.join(f"<p>warning: {html.escape(w)}</p>" for w in self.warnings)
 
 def _target_name(df, target):
     if not isinstance(target, str) and not isinstance(target, (int, np.integer)):
