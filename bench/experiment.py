@@ -13,7 +13,8 @@ sizes on a quiet machine, not as exact figures."""
 import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 import pandas as pd, torch
-from imbalance_nb.experiment import sweep, grid, project_root
+from imbalance_nb.experiment import project_root
+from imbalance_nb.sweep import sweep, grid
 
 root = project_root(Path(__file__).parent)
 
@@ -36,7 +37,7 @@ SWEEPS = {  # name -> the grid: tiny runs (start-up dominates) and runs of reali
 
 def _fresh(cfgs, runs_dir):
     "A new Python process that runs `cfgs` serially (1 torch thread), imports included"
-    code = ("import json, sys; from imbalance_nb.experiment import sweep; "
+    code = ("import json, sys; from imbalance_nb.sweep import sweep; "
             "df = sweep(json.loads(sys.argv[1]), runs_dir=sys.argv[2], threads=1); assert (df.status == 'completed').all()")
     return subprocess.Popen([sys.executable, '-c', code, json.dumps(cfgs), runs_dir], cwd=root,
                             env={**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1'})

@@ -243,7 +243,7 @@ def main(argv=None):
         if a.estimate: estimate(a.mode, pairs)
         return
     import torch
-    from imbalance_nb.experiment import sweep, collect
+    from imbalance_nb.sweep import sweep, collect
     cores = os.cpu_count() or 1
     executor = a.executor or ('dask' if cores > 1 else 'local')
     runs_dirs = [Path(d) for d in a.runs_dir] if a.runs_dir else [ROOT / 'runs' / f'bench-{a.mode}']

@@ -16,7 +16,8 @@ from .tasks.core import Task, DictDataset
 from .kinds import kind_of
 from .rules import rule_score, DecisionRule, MIN_RULE_CLASS
 from .predict import load_run, split_input
-from .experiment import setup, run, project_root, _local_cluster, DASK_WORKER_CONFIG, VALID_FILE, SIZE_KNOBS
+from .experiment import setup, run, project_root, VALID_FILE, SIZE_KNOBS
+from .sweep import _local_cluster, DASK_WORKER_CONFIG
 
 # %% auto #0
 __all__ = ['CANDIDATES', 'REFERENCES', 'FIXED_BY_ADVICE', 'Candidate', 'applicable', 'resampled_task', 'fit_reference',

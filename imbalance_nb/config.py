@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'unknown_params_message', 'check_params', 'short_tracebacks']
+__all__ = ['DEFAULTS', 'RUN_ONLY', 'RESUME_SAFE', 'unknown_params_message', 'check_params', 'short_tracebacks']
 
 # %% ../nbs/02_config.ipynb #12501d34
 DEFAULTS = dict(
@@ -51,6 +51,10 @@ DEFAULTS = dict(
     plots=True,             # Write the PNGs of `plots/` (a sweep of hundreds of runs may skip them: about a second each)
     out_dir=None,           # The run folder; None: `runs/<run_name(config)>` under the current directory
 )
+
+# %% ../nbs/02_config.ipynb #1f0295c4
+RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device', 'plots', 'read_test', 'max_minutes')   # how a run is made, not what it trains
+RESUME_SAFE = RUN_ONLY + ('epochs', 'patience', 'tune_metric')                    # may change when resuming
 
 # %% ../nbs/02_config.ipynb #34c1f840
 def unknown_params_message(names, allowed=None):

@@ -1,4 +1,4 @@
-"""`run(config)`: one configuration from task to run folder; `sweep` runs many, locally or on Dask; `collect` reads them back.
+"""`run(config)`: one configuration from task to run folder, checked before anything is written, resumable, and loadable as a model; many runs are `imbalance_nb.sweep`.
 
 Docs: https://imbalance-nb.github.io/imbalance_nb/experiment.html.md"""
 
@@ -6,14 +6,14 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/experiment.html.md"""
 
 # %% ../nbs/60_experiment.ipynb #0e3a1eeb
 from __future__ import annotations
-import copy, difflib, hashlib, importlib, inspect, io, json, os, re, shutil, time, traceback, warnings, itertools
+import copy, difflib, hashlib, importlib, inspect, io, json, os, re, shutil, time, traceback, warnings
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
-from .config import DEFAULTS, unknown_params_message, check_params
+from .config import DEFAULTS, RUN_ONLY, RESUME_SAFE, unknown_params_message, check_params
 from .core import (check_choice, check_num, check_int, not_for, set_seed, get_device, environment_info, atomic_write,
                                get_rng_state, set_rng_state, jsonable)
 from .tasks.core import Task, TASKS, make_task, task_fingerprint, load_builtin_tasks
@@ -31,10 +31,9 @@ from .predict import save_predictor, model_recipe, resolve_model, PREDICTOR_FILE
 
 # %% auto #0
 __all__ = ['PRESETS', 'GENERIC_RECIPE', 'LM_SIZE', 'LM_UNTIED', 'REAL_SMALL', 'RECIPES', 'RECIPE_KEYS', 'SIZE_KNOBS',
-           'VALID_FILE', 'RUN_FILES', 'RUN_DIRS', 'RUN_ONLY', 'RESUME_SAFE', 'EXECUTORS', 'VIAS', 'DASK_WORKER_CONFIG',
-           'recipe', 'baseline_config', 'setup', 'read_status', 'run_name', 'project_root', 'notebook_out_dir',
-           'quiet_kernel_interrupt', 'save_plots', 'RunError', 'EstimateCB', 'run', 'pm_flags', 'explain', 'grid',
-           'sweep_names', 'default_notebook', 'sweep', 'collect']
+           'VALID_FILE', 'RUN_FILES', 'RUN_DIRS', 'recipe', 'baseline_config', 'setup', 'read_status', 'run_name',
+           'project_root', 'notebook_out_dir', 'quiet_kernel_interrupt', 'save_plots', 'RunError', 'EstimateCB', 'run',
+           'pm_flags', 'explain']
 
 # %% ../nbs/60_experiment.ipynb #dd689b0a
 PRESETS = ('quick', 'benchmark')
@@ -213,8 +212,6 @@ def setup(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their 
 VALID_FILE = 'valid_probs.npz'                                      # the validation labels and probabilities the rule was tuned on
 RUN_FILES = ('config.json', 'status.json', 'metrics.json', 'metadata.json', PREDICTOR_FILE, WEIGHTS_FILE, VALID_FILE, *(f'{n}.csv' for n in CSV_FILES))
 RUN_DIRS = ('checkpoints', 'plots', 'baseline')
-RUN_ONLY = ('out_dir', 'verbose', 'resume', 'overwrite', 'baseline', 'device', 'plots', 'read_test')   # how a run is made, not what it trains
-RESUME_SAFE = RUN_ONLY + ('epochs', 'patience', 'tune_metric')                    # may change when resuming
 
 def _now(): return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
@@ -547,138 +544,3 @@ def explain(metrics:dict,   # What `run` returned (or `metrics.json`)
         out.append(f"Apply it to new rows: `load_run({config.get('out_dir')!r}).predict(new_rows)` (from `imbalance_nb.predict`) "
                    f"predicts at the tuned rule; `rule='default'` gives the {'0.5 threshold' if 'tuned_threshold' in metrics else 'argmax'}.")
     return '\n\n'.join(out)
-
-# %% ../nbs/60_experiment.ipynb #b8f2452d
-def grid(**axes):  # Parameter names and the values to try (a scalar is one value)
-    "The cartesian product of `axes` as a list of config dicts"
-    ks = list(axes)
-    vals = [v if isinstance(v, (list, tuple)) else [v] for v in axes.values()]
-    return [dict(zip(ks, c)) for c in itertools.product(*vals)]
-
-# %% ../nbs/60_experiment.ipynb #4e8ef1d8
-EXECUTORS, VIAS = ('local', 'dask'), ('run', 'papermill')
-
-def sweep_names(configs:list):  # Configs of one sweep
-    "Folder names: position, then the parameters whose values vary across `configs`"
-    keys = [k for k in dict.fromkeys(k for c in configs for k in c)
-            if len({_slug(c.get(k, DEFAULTS.get(k))) for c in configs}) > 1]
-    w = max(3, len(str(len(configs) - 1)))
-    return [f"{i:0{w}d}" + ('-' + ','.join(f"{k}={_slug(c.get(k, DEFAULTS.get(k)))}" for k in keys) if keys else '')
-            for i, c in enumerate(configs)]
-
-def default_notebook():
-    "The path of `nbs/train.ipynb` in this library's source tree (an editable install), or None"
-    import imbalance_nb
-    p = Path(imbalance_nb.__file__).resolve().parent.parent / 'nbs' / 'train.ipynb'
-    return p if p.is_file() else None
-
-# %% ../nbs/60_experiment.ipynb #f1d2d7da
-def _run_one(config, run_dir, via='run', notebook=None, threads=None, kernel=None):
-    "Run one config into `run_dir`; never raises: returns `(name, status)`"
-    run_dir = Path(run_dir)
-    if threads: torch.set_num_threads(threads)
-    t0 = time.perf_counter()
-    try:
-        if via == 'run': run({**config, 'out_dir': str(run_dir), 'verbose': False})
-        else:
-            import papermill as pm
-            params = {'baseline': None, **config, 'out_dir': str(run_dir), 'verbose': False}   # sweeps skip the notebook's baseline
-            pm.execute_notebook(str(notebook), str(run_dir.with_suffix('.ipynb')), parameters=params, progress_bar=False,
-                                kernel_name=kernel, cwd=str(Path(notebook).parent))
-    except Exception as e:
-        st = read_status(run_dir)
-        if st.get('status') != 'failed':     # refused before the run wrote its folder, or a papermill error
-            msg = str(e).strip().splitlines()
-            _write_json(run_dir / 'status.json', dict(status='failed', stage=st.get('stage', 'setup'),
-                                                      error=f"{type(e).__name__}: {msg[-1] if msg else ''}",
-                                                      traceback=traceback.format_exc(), config=config,
-                                                      finished=_now(), wall_s=time.perf_counter() - t0))
-        return run_dir.name, 'failed'
-    return run_dir.name, read_status(run_dir).get('status', 'missing')
-
-# %% ../nbs/60_experiment.ipynb #cd183091
-DASK_WORKER_CONFIG = {'distributed.worker.profile.enabled': False}   # its sampling thread slows the training runs
-
-def _worker_environ():
-    "Dask's environment for new worker processes, less `MALLOC_TRIM_THRESHOLD_` (64 KiB: every step faults its memory in again)"
-    import dask
-    return {k: v for k, v in dask.config.get('distributed.nanny.pre-spawn-environ', {}).items() if k != 'MALLOC_TRIM_THRESHOLD_'}
-
-def _local_cluster(n_workers):
-    "A `LocalCluster` of `n_workers` single-threaded worker processes, with `DASK_WORKER_CONFIG` and `_worker_environ`"
-    import dask; from dask.distributed import LocalCluster
-    with dask.config.set({'distributed.nanny.pre-spawn-environ': _worker_environ()}):
-        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                            env={'DASK_' + k.upper().replace('.', '__').replace('-', '_'): str(v) for k, v in DASK_WORKER_CONFIG.items()})
-
-def sweep(configs:list,                # Config dicts (see `grid`)
-          executor:str='local',        # 'local' (one after another, in this process) or 'dask'
-          scheduler:str=None,          # Dask: a scheduler address; None starts a `LocalCluster` here
-          n_workers:int=None,          # LocalCluster workers; None: the number of CPU cores
-          via:str='run',               # 'run' (call `run`) or 'papermill' (execute `notebook` per run)
-          runs_dir='runs/sweep',       # Parent folder of the run folders
-          notebook=None,               # The notebook for via='papermill'; None: `nbs/train.ipynb` of this source tree
-          threads:int=None,            # torch threads per run; None: torch's default locally, 1 under Dask
-          kernel:str=None):            # Jupyter kernel for via='papermill'; None: the notebook's
-    "Run every config (each into its own folder under `runs_dir`); failures are recorded, not raised; return `collect`'s table"
-    check_choice('executor', executor, EXECUTORS); check_choice('via', via, VIAS)
-    if not isinstance(configs, (list, tuple)) or not all(isinstance(c, dict) for c in configs):
-        raise TypeError("configs must be a list of dicts (see grid)")
-    if via == 'papermill':
-        notebook = Path(notebook) if notebook is not None else default_notebook()
-        if notebook is None or not notebook.is_file():
-            raise ValueError(f"notebook={str(notebook) if notebook else None!r}: no train.ipynb found; pass notebook='path/to/train.ipynb'")
-        bad = [i for i, c in enumerate(configs) if isinstance(c.get('task'), Task) or not isinstance(c.get('model'), (str, type(None)))]
-        if bad: raise ValueError(f"configs {bad} hold Python objects (a Task, or a model that is not an import path), which papermill "
-                                 "cannot pass to a notebook; use via='run', or name the model as 'package.module:factory'")
-    check_int('n_workers', n_workers, 1, none=True); check_int('threads', threads, 1, none=True)
-    runs_dir = Path(runs_dir).absolute(); runs_dir.mkdir(parents=True, exist_ok=True)
-    names = sweep_names(configs)
-    args = [(c, runs_dir / n, via, notebook, threads, kernel) for c, n in zip(configs, names)]
-    if executor == 'local':
-        for a in args: _run_one(*a)
-    else:
-        try: import dask; from dask.distributed import Client
-        except ImportError: raise ImportError("executor='dask' needs dask.distributed: pip install 'dask[distributed]'") from None
-        th = threads or 1
-        with warnings.catch_warnings(), dask.config.set(DASK_WORKER_CONFIG):
-            warnings.simplefilter('ignore')
-            cluster = None if scheduler else _local_cluster(n_workers or os.cpu_count())
-            client = Client(scheduler or cluster)
-            try:
-                futs = [client.submit(_run_one, c, d, v, nb, th, k, pure=False) for c, d, v, nb, _, k in args]
-                client.gather(futs)
-            finally:
-                client.close()
-                if cluster is not None: cluster.close()
-    df = collect(runs_dir)
-    return df[df.run.isin(names)].reset_index(drop=True)
-
-# %% ../nbs/60_experiment.ipynb #cf4d11cb
-def _pm_params(nb_path):
-    "Parameters papermill recorded in an executed notebook"
-    try: return json.loads(Path(nb_path).read_text())['metadata']['papermill']['parameters']
-    except Exception: return {}
-
-def collect(runs_dir='runs/sweep'):  # A folder of run folders (or one run folder)
-    "One row per run folder: status, parameters, test metrics"
-    runs_dir = Path(runs_dir)
-    if not runs_dir.is_dir(): raise FileNotFoundError(f"runs_dir={str(runs_dir)!r} is not a folder")
-    marks = ('config.json', 'status.json')
-    dirs = [runs_dir] if any((runs_dir / m).is_file() for m in marks) else \
-           sorted(d for d in runs_dir.iterdir() if d.is_dir() and any((d / m).is_file() for m in marks))
-    rows = []
-    for d in dirs:
-        st = read_status(d)
-        cf = json.loads((d / 'config.json').read_text()) if (d / 'config.json').is_file() else {}
-        mt = (_read_json(d / 'metrics.json') or {}) if st.get('status') == 'completed' else {}   # a failed run has no metrics
-        nb = d.with_suffix('.ipynb')
-        pm = _pm_params(nb) if nb.is_file() else {}
-        params = {k: cf.get(k, pm.get(k, st.get('config', {}).get(k, DEFAULTS[k]))) for k in DEFAULTS}
-        params = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in params.items()}
-        row = dict(run=d.name, status=st.get('status'), error=st.get('error'), wall_s=st.get('wall_s'), **params,
-                   task_kind=cf.get('task_kind'), device_used=cf.get('environment', {}).get('device'),
-                   notebook=str(nb) if nb.is_file() else None)
-        row.update({k: v for k, v in mt.items() if k != 'history' and not isinstance(v, (dict, list))})
-        rows.append(row)
-    return pd.DataFrame(rows)
