@@ -54,8 +54,10 @@ def _has_imblearn():
     try: import imblearn; return True
     except ImportError: return False
 
+# %% ../nbs/65_advise.ipynb #3f8ef4ba
 def _table(task): return (task.info.get('input') or {}).get('type') == 'table'
 
+# %% ../nbs/65_advise.ipynb #6944c2c7
 def applicable(task:Task, names=None):  # The task; the candidates asked for (None: all)
     "`(candidates, skipped)`: the `Candidate`s that apply to `task`, and `{name: why not}` for the others"
     kind = kind_of(task)
@@ -92,6 +94,7 @@ def _params(c:Candidate, task:Task):
         else: p['alpha'] = [round(float(v), 4) for v in (1 / cc) / (1 / cc).sum()]
     return p
 
+# %% ../nbs/65_advise.ipynb #8944ea81
 def resampled_task(task:Task, method:str, seed:int=0):  # A table task; 'smote' or 'under'; the re-sampler's seed
     "`task` with its training split re-sampled by imbalanced-learn (SMOTE, or random under-sampling); validation and test unchanged"
     check_choice('method', method, ('smote', 'under'))
@@ -108,6 +111,7 @@ def resampled_task(task:Task, method:str, seed:int=0):  # A table task; 'smote' 
 
 REFERENCES = ('logreg', 'hgb')
 
+# %% ../nbs/65_advise.ipynb #8bcfcd69
 def fit_reference(name:str, task:Task, seed:int=0, splits=('valid',)):  # 'logreg' or 'hgb'; a table task; the model's seed; splits to predict
     "A scikit-learn reference with `class_weight='balanced'` fitted on the training features: `{split: (labels, probabilities)}`"
     from sklearn.linear_model import LogisticRegression
@@ -136,6 +140,7 @@ def _trial(config:dict, task:Task, run_dir, metric:str, resample:str=None, refer
     except Exception as e:
         return dict(status='failed', error=f"{type(e).__name__}: {e}", wall_s=time.perf_counter() - t0, run_dir=str(run_dir))
 
+# %% ../nbs/65_advise.ipynb #53bc341e
 class _Pool:
     "Trials here, one after another, or on Dask: `executor` None, 'dask', a scheduler address or a `Client`"
     def __init__(self, executor=None):
@@ -232,6 +237,7 @@ def _final(rows, name):
     "A candidate's trials at the furthest rung it reached"
     return rows.get((name, 1)) or rows.get((name, 0)) or []
 
+# %% ../nbs/65_advise.ipynb #82fb094d
 def _table_of(cands, rows, skipped):
     "One row per candidate tried: its validation scores at the furthest rung, seeds, epochs, cost"
     out = []
@@ -245,6 +251,7 @@ def _table_of(cands, rows, skipped):
                         error=errs[0] if errs else None, about=c.about))
     return pd.DataFrame(out)
 
+# %% ../nbs/65_advise.ipynb #5bbb2b7d
 def _uncertain(task, table):
     "Why the choice cannot be trusted, or None"
     cnt = task.counts('valid')
@@ -265,6 +272,7 @@ def _mean(rows):
     keys = [k for k, v in rows[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return {**{k: float(np.nanmean([r.get(k, np.nan) for r in rows])) for k in keys}, 'seeds': len(rows)}
 
+# %% ../nbs/65_advise.ipynb #b93c27b3
 def _out_dir(out_dir, task, overwrite):
     if out_dir is None:
         if os.environ.get('IN_TEST'):
@@ -378,6 +386,7 @@ class AdviceReport:
         display(Markdown(self.markdown))
         for f in self.figures.values(): display(f)
 
+# %% ../nbs/65_advise.ipynb #6fee4e2f
 def _ranking_plot(table, metric):
     import matplotlib.pyplot as plt
     t = table[table.valid_mean.notna()].sort_values('valid_mean')
@@ -388,6 +397,7 @@ def _ranking_plot(table, metric):
     ax.set_title('green: chosen; grey: references (never chosen)', fontsize=9); fig.tight_layout()
     return fig
 
+# %% ../nbs/65_advise.ipynb #0dacbd67
 @patch
 def report(self:Advice):
     "What was tried, the ranking, why this one, test against plain CE, calibration and cost, as an `AdviceReport`"

@@ -68,6 +68,7 @@ def lr_factor(step:int, total:int, warmup:int, schedule:str='cosine'):
     q = min(1.0, (step - warmup) / max(1, total - warmup))
     return 0.5 * (1 + math.cos(math.pi * q)) if schedule == 'cosine' else 1.0 - q
 
+# %% ../nbs/51_callbacks.ipynb #c91144ec
 class LRScheduleCB(Callback):
     "Per-step warmup, then cosine, linear or constant learning rate"
     order = 0
@@ -83,6 +84,7 @@ class LRScheduleCB(Callback):
     def state_dict(self): return {} if self.sched is None else self.sched.state_dict()
     def load_state_dict(self, d): self.sched.load_state_dict(d)
 
+# %% ../nbs/51_callbacks.ipynb #2a5c202b
 class ClipGradCB(Callback):
     "Clip the global gradient norm to `max_norm`"
     order = 75
@@ -103,6 +105,7 @@ def resolve_mode(mode:str, monitor:str):
     if mode != 'auto': return mode
     return 'min' if 'loss' in monitor or monitor in LOWER_IS_BETTER else 'max'
 
+# %% ../nbs/51_callbacks.ipynb #c9ce58a6
 def monitored(learn, monitor:str, who:str):
     "The value of `monitor` in the last history row, or a clear error listing the keys there"
     row = learn.history[-1]
@@ -113,13 +116,14 @@ def monitored(learn, monitor:str, who:str):
     if not isinstance(v, (int, float)) or isinstance(v, bool): raise ValueError(f"{who}(monitor={monitor!r}): its value {v!r} is not a number")
     return float(v)
 
+# %% ../nbs/51_callbacks.ipynb #3be2b6a3
 def improved(value:float, best, mode:str, min_delta:float=0.0):
     "Whether `value` beats `best` by more than `min_delta` (NaN never does; anything beats None)"
     if math.isnan(value): return False
     if best is None: return True
     return value > best + min_delta if mode == 'max' else value < best - min_delta
 
-
+# %% ../nbs/51_callbacks.ipynb #23b40a23
 class EarlyStoppingCB(Callback):
     "Stop when `monitor` has not improved for `patience` epochs"
     order = 55
@@ -211,6 +215,7 @@ def _generators(dl):
         if isinstance(g, torch.Generator) and all(g is not h for h in res): res.append(g)
     return res
 
+# %% ../nbs/51_callbacks.ipynb #3b1037ef
 def _cb_keys(cbs):
     "A stable key per stateful callback: its class name, with a suffix for repeats"
     keys, seen = {}, {}
@@ -220,6 +225,7 @@ def _cb_keys(cbs):
         keys[cb.name if n == 0 else f'{cb.name}_{n}'] = cb
     return keys
 
+# %% ../nbs/51_callbacks.ipynb #ca1ac64f
 def learner_state(learn:Learner):
     "Everything needed to continue `learn`'s run after the current epoch, as a dict"
     st = dict(epoch=learn.epoch, epochs=learn.epochs, step=learn.step, history=list(learn.history),
@@ -230,11 +236,13 @@ def learner_state(learn:Learner):
               generators=[g.get_state() for g in _generators(learn.dls.train)])
     return st
 
+# %% ../nbs/51_callbacks.ipynb #a49f0540
 def save_checkpoint(learn:Learner, path):  # File to write (parent folders are created)
     "Write `learner_state(learn)` to `path` atomically"
     buf = io.BytesIO(); torch.save(learner_state(learn), buf)
     return atomic_write(path, buf.getvalue())
 
+# %% ../nbs/51_callbacks.ipynb #f9287be7
 def load_checkpoint(path):  # A file written by `save_checkpoint`
     "Read a checkpoint written by `save_checkpoint` (on the CPU)"
     path = Path(path)
@@ -244,6 +252,7 @@ def load_checkpoint(path):  # A file written by `save_checkpoint`
         raise ValueError(f"resume={str(path)!r} is not a checkpoint written by save_checkpoint / CheckpointCB")
     return ckpt
 
+# %% ../nbs/51_callbacks.ipynb #8a43c4b7
 def restore_state(learn:Learner, ckpt:dict):
     "Load a `learner_state` dict into `learn`: weights, optimizer, loss and callback states, generators, history"
     learn.model.load_state_dict(ckpt['model'])
@@ -268,6 +277,7 @@ def _atomic_copy(src:Path, dst:Path):
         os.link(src, tmp); os.replace(tmp, dst)
     except OSError: atomic_write(dst, src.read_bytes())
 
+# %% ../nbs/51_callbacks.ipynb #6a6612e6
 class CheckpointCB(Callback):
     "Save exact-resume checkpoints: the last epoch, the best by a monitored metric, and every N epochs"
     order = 65
@@ -332,6 +342,7 @@ def _fmt(v):
     if isinstance(v, float): return f'{v:.4f}'
     return str(v)
 
+# %% ../nbs/51_callbacks.ipynb #093e2774
 class ProgressCB(Callback):
     "Progress bars (fastprogress) and one line per epoch with the history row"
     order = 70

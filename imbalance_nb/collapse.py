@@ -64,6 +64,7 @@ TRAINERS = ('run', 'loop', 'lightning', 'hf')
 
 TRIED_KEYS = ('loss', 'gamma', 'alpha', 'label_smoothing', 'class_weights', 'sampler', 'combiner', 'epochs', 'lr')
 
+# %% ../nbs/32_collapse.ipynb #85926d5c
 def check_tried(tried):
     "Refuse a `tried` key that looks like a misspelt one of `TRIED_KEYS` (other keys, such as a whole run config's, pass)"
     if tried is None: return None
@@ -73,6 +74,7 @@ def check_tried(tried):
         if k not in TRIED_KEYS and close: raise ValueError(f"tried has {k!r} (did you mean {close[0]!r}?); the keys the advice reads: {', '.join(TRIED_KEYS)}")
     return tried
 
+# %% ../nbs/32_collapse.ipynb #3438a560
 def _used(tried):
     "The steps a run's parameters already take"
     t, used = tried or {}, set()
@@ -83,6 +85,7 @@ def _used(tried):
     if t.get('combiner') in (None, 'normalized', 'uncertainty+normalized'): used.add('balance_terms')
     return used
 
+# %% ../nbs/32_collapse.ipynb #3830faa2
 def _switch(tried, loss):
     "Parameters that change the loss to `loss`, resetting the options it does not take"
     t = tried or {}
@@ -92,6 +95,7 @@ def _switch(tried, loss):
         if t.get(k) is not None and loss not in takes: p[k] = None
     return p
 
+# %% ../nbs/32_collapse.ipynb #eaf8aa00
 def _fmt_params(p): return ', '.join(f"{k}={v!r}" for k, v in p.items())
 
 # %% ../nbs/32_collapse.ipynb #57c62705
@@ -170,6 +174,7 @@ def next_step(verdict:Collapse,    # `detect_collapse` at the default rule
 # %% ../nbs/32_collapse.ipynb #9f3bb5a9
 def _fmt_classes(cs): return ('class ' if len(cs) == 1 else 'classes ') + ', '.join(map(str, cs))
 
+# %% ../nbs/32_collapse.ipynb #5a3d9af5
 def _evidence(y, P, pred, binary, threshold, min_lift):
     "Per judged class: prevalence, predicted rate, recall, separation, PR-AUC, ROC-AUC; which classes vanished and whether they still rank"
     C, n = P.shape[1], len(y)
@@ -273,6 +278,7 @@ def detect_collapse(y_true,                   # Labels: (N,), or (N, T) masks / 
 class CollapseWarning(UserWarning):
     "The model predicts (nearly) only the majority class, or only the class prior"
 
+# %% ../nbs/32_collapse.ipynb #267f8f7c
 class CollapseMonitor:
     "Collapse verdicts epoch by epoch from labels and scores fed batch by batch, in any training loop"
     def __init__(self, patience:int=3,           # Collapsed epochs in a row (with no gain in the ranking) before `stop` says so
@@ -299,10 +305,12 @@ def _ranking(ev):
     "The rarest judged class's PR-AUC (NaN with one class)"
     return float(ev['pr_auc'][int(np.argmin(ev['prevalence']))]) if len(ev.get('classes', [])) > 1 else math.nan
 
+# %% ../nbs/32_collapse.ipynb #9a42808d
 def _rank():
     import torch.distributed as dist
     return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
+# %% ../nbs/32_collapse.ipynb #3f09d29d
 def _gathered(y, p, idx):
     "Labels and scores of every rank; with the examples' indices, each example once (DDP's sampler repeats a few to even the shares)"
     from imbalance_nb.distributed import all_gather_rows
@@ -314,6 +322,7 @@ def _gathered(y, p, idx):
     first = np.sort(first)
     return y[first], p[first]
 
+# %% ../nbs/32_collapse.ipynb #67a5f11d
 @patch
 def end_epoch(self:CollapseMonitor, epoch:int=None, train_loss:float=None):   # The epoch's number (None: the next); its mean training loss
     "The verdict on everything fed since the last epoch; appends to `history` and starts a new epoch"
@@ -336,15 +345,21 @@ def end_epoch(self:CollapseMonitor, epoch:int=None, train_loss:float=None):   # 
     if v.collapsed and self.warn and _rank() == 0: warnings.warn(f"epoch {row['epoch']}: {v.kind} collapse: {v.message}", CollapseWarning, stacklevel=2)
     return v
 
+# %% ../nbs/32_collapse.ipynb #b810751b
 @patch(as_prop=True)
 def stop(self:CollapseMonitor):
     "Collapsed for `patience` epochs in a row, with no gain in the ranking over them (a divergence stops at once)"
     if self.history and self.history[-1]['verdict'] == 'diverged': return True
     return self.run_length >= self.patience and not any(h['improving'] for h in self.history[-self.patience:])
 
+# %% ../nbs/32_collapse.ipynb #6be2c366
 @patch
 def state_dict(self:CollapseMonitor): return dict(history=list(self.history), run_length=self.run_length, losses=list(self.losses))
+
+# %% ../nbs/32_collapse.ipynb #b43f4d30
 @patch
 def load_state_dict(self:CollapseMonitor, d): self.history, self.run_length, self.losses = list(d['history']), d['run_length'], list(d.get('losses', []))
+
+# %% ../nbs/32_collapse.ipynb #11cf1657
 @patch
 def __repr__(self:CollapseMonitor): return f"CollapseMonitor(patience={self.patience}, epochs={len(self.history)}, stop={self.stop})"

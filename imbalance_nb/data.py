@@ -26,6 +26,7 @@ def to_device(b,                      # A tensor, or a dict / list / tuple of th
     if isinstance(b, (list, tuple)): return type(b)(to_device(v, device, non_blocking) for v in b)
     return b
 
+# %% ../nbs/23_data.ipynb #5e5e7702
 def detach(b):  # A tensor, or a dict / list / tuple of them
     "`Tensor.detach` on every tensor in `b`, keeping the structure"
     if isinstance(b, Tensor): return b.detach()
@@ -33,6 +34,7 @@ def detach(b):  # A tensor, or a dict / list / tuple of them
     if isinstance(b, (list, tuple)): return type(b)(detach(v) for v in b)
     return b
 
+# %% ../nbs/23_data.ipynb #f1918a19
 def concat_batches(items:list):  # Per-batch outputs: tensors, or dicts / tuples of them, all with the same structure
     "Concatenate per-batch outputs along the first axis, on the CPU; half-precision floats become float32"
     if not items: return None
@@ -45,6 +47,7 @@ def concat_batches(items:list):  # Per-batch outputs: tensors, or dicts / tuples
         return type(o)(concat_batches(list(z)) for z in zip(*items))
     return [v for b in items for v in (b if isinstance(b, (list, tuple)) else [b])]
 
+# %% ../nbs/23_data.ipynb #f3a819f8
 def batch_size(x):  # A batch's inputs: a tensor or a dict / list of them
     "Number of examples in `x`: the first axis of its first tensor"
     if isinstance(x, Tensor): return x.shape[0] if x.ndim else 1
@@ -62,6 +65,7 @@ def n_batches(dl):  # A DataLoader (or any iterable)
     try: return len(dl)
     except TypeError: return None
 
+# %% ../nbs/23_data.ipynb #895e1254
 class DataLoaders:
     "A `train` and a `valid` `DataLoader`"
     def __init__(self, train, valid): self.train, self.valid = train, valid

@@ -30,6 +30,7 @@ def feature_stats(x:Tensor, names=None):  # Inputs: (..., F) floats (each of the
     st = torch.stack([x.mean(0), x.std(0, correction=0), x.amin(0), x.amax(0), x.quantile(0.5, dim=0)], 1).cpu().tolist()
     return [dict(feature=n, mean=a, std=b, min=c, max=d, median=e) for n, (a, b, c, d, e) in zip(names, st)]
 
+# %% ../nbs/52_diagnostics.ipynb #9257ba90
 def grad_norms(model:nn.Module, loss_func=None):
     "Total gradient norm and the norm per top-level parameter prefix (and of the loss's parameters), as a dict"
     groups = {}
@@ -57,10 +58,12 @@ class _Recorder:
     def applies(self, learn): return True
     def due(self, every, learn): return every and learn.epoch % every == 0 and learn.iter == 0
 
+# %% ../nbs/52_diagnostics.ipynb #8f2058aa
 class _EpochMetrics(_Recorder):
     name = 'epoch_metrics'
     def rows(self, learn): return [{('epoch_time' if k == 'time' else k): v for k, v in learn.history[-1].items()}]
 
+# %% ../nbs/52_diagnostics.ipynb #afca5cdc
 class _LossComponents(_Recorder):
     name = 'loss_components'
     def before_epoch(self, learn): self.acc = {'train': [{}, 0], 'valid': [{}, 0]}
@@ -84,6 +87,7 @@ class _UncertaintyParams(_Recorder):
         return callable(up) and bool(up())
     def rows(self, learn): return [dict(epoch=learn.epoch, **flatten(learn.loss_func.uncertainty_params()))]
 
+# %% ../nbs/52_diagnostics.ipynb #5cfc45f7
 class _ProbabilityStats(_Recorder):
     name = 'probability_stats'
     def applies(self, learn): return self.log.prob_stats_fn is not None
@@ -95,6 +99,7 @@ class _ProbabilityStats(_Recorder):
         return [dict(epoch=learn.epoch, phase=ph, **flatten(self.log.prob_stats_fn(*(concat_batches(list(z)) for z in zip(*o)))))
                 for ph, o in outs.items() if o]
 
+# %% ../nbs/52_diagnostics.ipynb #283eb64e
 class _FeatureStats(_Recorder):
     name = 'feature_stats'
     def before_epoch(self, learn): self.feat = []
@@ -107,6 +112,7 @@ class _FeatureStats(_Recorder):
                               for r in feature_stats(v, self.log.feature_names if k is None else None)]
     def rows(self, learn): return self.feat
 
+# %% ../nbs/52_diagnostics.ipynb #3a96538e
 class _GradientStats(_Recorder):
     name = 'gradient_stats'
     def before_epoch(self, learn): self.grad = None
@@ -123,11 +129,13 @@ def _columns(name, rows):
     if name == 'epoch_metrics': cols = [c for c in cols if c not in ('lr', 'epoch_time')] + ['lr', 'epoch_time']
     return cols
 
+# %% ../nbs/52_diagnostics.ipynb #0efed458
 def _cell(v):
     "A CSV cell as pandas writes it: NaN and None empty, floats (NumPy's too) as Python's shortest repr"
     if isinstance(v, (float, np.floating)): return '' if math.isnan(v) else float(v)
     return '' if v is None else v
 
+# %% ../nbs/52_diagnostics.ipynb #76e24563
 class CSVWriter:
     "The diagnostic files of one run folder: each file rewritten atomically when its columns change, else appended to"
     def __init__(self, run_dir): self.run_dir, self.rows, self.cols = Path(run_dir), {}, {}
@@ -155,6 +163,7 @@ class CSVWriter:
         if any(k not in self.cols[name] for r in rows for k in r): return self._write(name)
         with open(self.run_dir / f'{name}.csv', 'a') as f: f.write(self._text(name, rows, False))
 
+# %% ../nbs/52_diagnostics.ipynb #d79766c3
 class CSVLoggerCB(Callback):
     "Write the diagnostic CSV files that apply to the run and `metadata.json` to `run_dir`, updated every epoch"
     order = 60

@@ -29,6 +29,7 @@ def _group(num_replicas, rank):
     num_replicas = check_int('num_replicas', num_replicas, 1)
     return num_replicas, check_int('rank', rank, 0, num_replicas - 1)
 
+# %% ../nbs/24_distributed.ipynb #8694d45c
 class DistributedWeightedSampler(Sampler):
     "One class-balanced draw (with replacement) per epoch, split into equal, disjoint shares across the ranks"
     def __init__(self, labels,                 # Class index of every training example
@@ -56,6 +57,7 @@ class DistributedWeightedSampler(Sampler):
 def _comm_device():
     return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
 
+# %% ../nbs/24_distributed.ipynb #8b38dd3b
 def all_gather_rows(t:torch.Tensor):  # Rows of this rank, (n, ...); n may differ across ranks
     "The rows of every rank, concatenated in rank order, on every rank (on the CPU)"
     if not (dist.is_available() and dist.is_initialized()): return t

@@ -13,8 +13,8 @@ import numpy as np, pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
-from .config import DEFAULTS, RUN_ONLY, RESUME_SAFE, unknown_params_message, check_params
-from .core import (check_choice, check_num, check_int, not_for, set_seed, get_device, environment_info, atomic_write,
+from .config import PARAMS, DEFAULTS, RUN_ONLY, RESUME_SAFE, check_config, check_params
+from .core import (check_choice, not_for, set_seed, get_device, environment_info, atomic_write,
                                get_rng_state, set_rng_state, jsonable)
 from .tasks.core import Task, TASKS, make_task, task_fingerprint, load_builtin_tasks
 from .losses import LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES, PROGRESS_LOSSES
@@ -77,6 +77,7 @@ def recipe(task, preset:str='quick'):  # A registered task's name (or a `Task` o
 # %% ../nbs/60_experiment.ipynb #85e5cb76
 def _builder_params(name): return inspect.signature(TASKS[name]).parameters
 
+# %% ../nbs/60_experiment.ipynb #f570cf27
 def _task_kwargs(cfg):
     "The builder arguments of a registered task: the preset's sizes, explicit knobs, mask, task_kwargs, seed"
     name = cfg['task']
@@ -85,12 +86,11 @@ def _task_kwargs(cfg):
     for k in SIZE_KNOBS:
         if cfg[k] is None: continue
         if k not in ps: not_for(k, cfg[k], f"task={name!r}", [f"task={t!r}" for t in sorted(TASKS) if k in _builder_params(t)])
-        kw[k] = check_int(k, cfg[k], 1)
+        kw[k] = cfg[k]
     if cfg['mask'] is not None:
         if 'mask' not in ps: not_for('mask', cfg['mask'], f"task={name!r}", [f"task={t!r}" for t in sorted(TASKS) if 'mask' in _builder_params(t)])
         kw['mask'] = cfg['mask']
     tk = cfg['task_kwargs'] or {}
-    if not isinstance(tk, dict): raise ValueError(f"task_kwargs={tk!r} is not valid; choose a dict of {name!r}'s builder arguments or None")
     clash = [k for k in tk if k in SIZE_KNOBS or k in ('mask', 'seed')]
     if clash: raise ValueError(f"task_kwargs sets {clash}; set them as parameters of their own")
     kw.update(tk)
@@ -113,24 +113,10 @@ def _make_model(cfg, task, kind):
     if not isinstance(out, nn.Module): raise TypeError(f"model: the factory {getattr(m, '__name__', m)!r} returned {type(out).__name__}, not an nn.Module")
     return out
 
-def _check_out_dir(out_dir):
-    "Refuse an `out_dir` that is a file or cannot be written, naming the path"
-    p = Path(out_dir).absolute()
-    if p.exists() and not p.is_dir(): raise ValueError(f"out_dir={str(out_dir)!r} is a file, not a folder; choose a folder path for the run")
-    q = next(d for d in [p, *p.parents] if d.exists())
-    why = None if q.is_dir() and os.access(q, os.W_OK | os.X_OK) else f"{str(q)!r} is not a writable folder"
-    if why is None:
-        import tempfile
-        try: os.rmdir(tempfile.mkdtemp(dir=q, prefix='.imbalance_nb_probe_'))     # the file system's own answer (/proc says yes to access)
-        except OSError as e: why = f"a folder cannot be made in {str(q)!r} ({e.strerror})"
-    if why: raise ValueError(f"out_dir={str(out_dir)!r} cannot be written: {why}; choose a folder you can write to")
-
-def _check_static(config):
-    "Defaults filled in and every check that needs no task"
-    if not isinstance(config, dict): raise TypeError(f"config must be a dict of parameters; got {type(config).__name__}")
-    bad = [k for k in config if k not in DEFAULTS]
-    if bad: raise ValueError(unknown_params_message(bad))
-    cfg = {**DEFAULTS, **config}
+# %% ../nbs/60_experiment.ipynb #1ecf2c52
+def _resolve(config):
+    "`check_config`, then what needs the registries (task, preset, losses, sampler, model, device), and the preset's recipe"
+    cfg = check_config(config)
     t = cfg['task']
     if isinstance(t, str):
         if t not in TASKS: load_builtin_tasks()
@@ -144,32 +130,11 @@ def _check_static(config):
         if not isinstance(cfg[k], str) and not (k == 'baseline' and cfg[k] is None):
             raise ValueError(f"{k}={cfg[k]!r} is not valid; choose one of: {', '.join(map(repr, LOSSES))}" + (' or None' if k == 'baseline' else ''))
     check_choice('sampler', cfg['sampler'], SAMPLERS)
-    r = recipe(t, cfg['preset'])                     # what the preset's recipe says, for what the config leaves None
-    if cfg['model_kwargs'] is not None and not isinstance(cfg['model_kwargs'], dict):
-        raise ValueError(f"model_kwargs={cfg['model_kwargs']!r} is not valid; choose a dict of model arguments or None")
     if cfg['model'] is not None: resolve_model(cfg['model'])              # refused now if it cannot be found
+    r = recipe(t, cfg['preset'])                     # what the preset's recipe says, for what the config leaves None
     own = cfg['model'] is not None                                         # the recipe sizes the kind's model only
     cfg['model_kwargs'] = {**({} if own else r['model_kwargs'] or {}), **(cfg['model_kwargs'] or {})} or None
     cfg.update({k: r[k] for k in ('epochs', 'batch_size', 'lr', 'wd') if cfg[k] is None})
-    cfg['epochs'], cfg['batch_size'] = check_int('epochs', cfg['epochs'], 1), check_int('batch_size', cfg['batch_size'], 1)
-    cfg['seed'] = check_int('seed', cfg['seed'], 0)
-    check_num('lr', cfg['lr'], 0, lo_open=True); check_num('wd', cfg['wd'], 0)
-    check_num('gamma', cfg['gamma'], 0, none=True); check_num('label_smoothing', cfg['label_smoothing'], 0, 1, none=True, hi_open=True)
-    a = cfg['alpha']
-    if isinstance(a, (list, tuple)):
-        if not a or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0 for v in a):
-            raise ValueError(f"alpha={list(a)!r} is not valid; choose one non-negative number per class (a class factor)")
-    else: check_num('alpha', a, 0, 1, none=True)
-    check_num('clip', cfg['clip'], 0, none=True, lo_open=True); check_num('warmup', cfg['warmup'], 0, 1, hi_open=True)
-    check_int('patience', cfg['patience'], 1, none=True); check_num('max_minutes', cfg['max_minutes'], 0, lo_open=True, none=True)
-    for k in ('resume', 'overwrite', 'verbose', 'plots'):
-        if not isinstance(cfg[k], bool): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose True or False")
-    if cfg['resume'] and cfg['overwrite']: raise ValueError("resume=True and overwrite=True contradict each other: resume continues the run in out_dir, overwrite replaces it; choose one")
-    for k in ('monitor', 'tune_metric'):
-        if cfg[k] is not None and not isinstance(cfg[k], str): raise ValueError(f"{k}={cfg[k]!r} is not valid; choose a metric name or None")
-    if cfg['out_dir'] is not None:
-        if not isinstance(cfg['out_dir'], (str, os.PathLike)): raise ValueError(f"out_dir={cfg['out_dir']!r} is not valid; choose a folder path or None")
-        _check_out_dir(cfg['out_dir'])
     get_device(cfg['device'])          # an absent device is refused here, with the ones present
     return cfg
 
@@ -179,9 +144,10 @@ def baseline_config(cfg:dict):  # A full configuration (defaults filled in)
     return {**cfg, 'loss': cfg['baseline'], 'gamma': None, 'alpha': None, 'label_smoothing': None, 'class_weights': None,
             'sampler': None, 'baseline': None}
 
+# %% ../nbs/60_experiment.ipynb #76cc2ed7
 def _setup(config):
     "Check `config` whole and build its task: `(cfg, task, loss_kwargs)`"
-    cfg = _check_static(config)
+    cfg = _resolve(config)
     task = make_task(cfg['task'], **_task_kwargs(cfg)) if isinstance(cfg['task'], str) else cfg['task']
     kind = kind_of(task)
     if cfg['sampler'] == 'weighted':
@@ -203,6 +169,7 @@ def _setup(config):
             raise ValueError(f"resume=True but {str(cfg['out_dir'])!r} holds no run to continue (no config.json); set resume=False to start afresh")
     return cfg, task, lkw
 
+# %% ../nbs/60_experiment.ipynb #c2693809
 def setup(config:dict):  # Parameters (see `DEFAULTS`); missing keys take their defaults
     "Validate `config` whole and build its task: `(cfg, task)`, `cfg` with every default and recipe value filled in"
     cfg, task, _ = _setup(config)
@@ -215,11 +182,15 @@ RUN_DIRS = ('checkpoints', 'plots', 'baseline')
 
 def _now(): return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
+# %% ../nbs/60_experiment.ipynb #bbaff691
 def _write_json(path, d): atomic_write(path, json.dumps(jsonable(d), indent=2, allow_nan=True))
+
+# %% ../nbs/60_experiment.ipynb #d6f6c499
 def _read_json(path):
     p = Path(path)
     return json.loads(p.read_text()) if p.is_file() else None
 
+# %% ../nbs/60_experiment.ipynb #bea0d668
 def read_status(run_dir):  # A run folder
     "The run's `status.json` as a dict (`{'status': 'missing'}` when there is none)"
     return _read_json(Path(run_dir) / 'status.json') or {'status': 'missing'}
@@ -230,6 +201,7 @@ def _slug(v):
          else getattr(v, '__name__', str(v)) if callable(v) else str(v))
     return re.sub(r'[^A-Za-z0-9._+=-]+', '_', s).strip('_')[:40]
 
+# %% ../nbs/60_experiment.ipynb #896af132
 def run_name(config:dict):  # Parameters of one run (a partial config is fine: missing keys are defaults)
     "A folder name unique to `config`: `<task>-<loss>-seed<seed>`, then every other parameter that is not its default"
     t = config.get('task', DEFAULTS['task'])
@@ -247,6 +219,7 @@ def _identity(record, safe):
     skip = set(safe) | {'started', 'environment', 'out_dir'}
     return json.loads(json.dumps(jsonable({k: v for k, v in record.items() if k not in skip})))
 
+# %% ../nbs/60_experiment.ipynb #cfa7a774
 def _differences(saved, record, safe):
     "`key: saved there, new here` for each parameter that differs (or, when none does, each fact about the task or model)"
     a, b = _identity(saved, safe), _identity(record, safe)
@@ -254,11 +227,13 @@ def _differences(saved, record, safe):
     keys = [k for k in keys if k in DEFAULTS] or keys                # the parameters explain the rest
     return [f"{k}: {a.get(k)!r} there, {b.get(k)!r} here" for k in keys]
 
+# %% ../nbs/60_experiment.ipynb #c8de646d
 def _clear(run_dir):
     "Remove a run's files and folders from `run_dir` (and nothing else)"
     for f in RUN_FILES: (run_dir / f).unlink(missing_ok=True)
     for d in RUN_DIRS: shutil.rmtree(run_dir / d, ignore_errors=True)
 
+# %% ../nbs/60_experiment.ipynb #8c33e946
 def _prepare(run_dir:Path, record:dict, cfg:dict):
     "Check `run_dir` against this run before anything is written: refuse, clear, or keep it for resuming"
     if not run_dir.is_dir() or not any(run_dir.iterdir()): return 'fresh'
@@ -291,6 +266,7 @@ def project_root(start=None):  # Folder to start from; default the working direc
     start = Path(start or os.getcwd()).absolute()
     return next((d for d in [start, *start.parents] if (d / 'pyproject.toml').is_file() or (d / 'settings.ini').is_file()), start)
 
+# %% ../nbs/60_experiment.ipynb #95cb0f00
 def notebook_out_dir(out_dir,       # The notebook's `out_dir` parameter: None, or a path
                      config:dict):  # The run's parameters (for the default name)
     "The run folder for a notebook: relative paths (and the default `runs/<name>`) under `project_root()`; a temp folder under tests"
@@ -331,8 +307,10 @@ def save_plots(plot:dict,    # The second value of `evaluate`
 class RunError(RuntimeError):
     "A run failed after it started writing its folder; the message says what was kept and how to resume"
 
+# %% ../nbs/60_experiment.ipynb #0b12f192
 def _minutes(s): return f"{s / 60:.1f} min" if s < 5400 else f"{s / 3600:.1f} h"
 
+# %% ../nbs/60_experiment.ipynb #4324e0ad
 class EstimateCB(Callback):
     "After the first epoch: say how long the whole run should take, and refuse it when that exceeds `max_minutes`"
     order = 90
@@ -347,6 +325,7 @@ class EstimateCB(Callback):
             raise ValueError(f"epochs={learn.epochs} would take about {_minutes(per + left)} ({per:.1f} s per epoch), over max_minutes={self.max_minutes}; "
                              f"lower epochs (about {max(1, int(self.max_minutes * 60 / per))} fit), or raise max_minutes")
 
+# %% ../nbs/60_experiment.ipynb #a15e71a7
 def _callbacks(cfg, task, run_dir, device, resume=None):
     "The callbacks of a run: what every run needs, and what its configuration asks for"
     kind = kind_of(task)
@@ -364,6 +343,7 @@ def _callbacks(cfg, task, run_dir, device, resume=None):
     if cfg['verbose']: cbs.append(ProgressCB(show_bar=False, fields=['epoch', 'train_loss', 'val_loss', cfg['monitor'], 'collapse']))
     return cbs
 
+# %% ../nbs/60_experiment.ipynb #3076fe86
 def _loader(task, split, bs, device):
     return DataLoader(task.splits[split], bs, shuffle=False, collate_fn=task.collate_fn, pin_memory=device.type == 'cuda')
 
@@ -388,6 +368,7 @@ def _probe(cfg, task, model):
         raise ValueError(f"monitor={cfg['monitor']!r} is not a metric of task kind {task.kind!r}"
                          + (f" (did you mean {close[0]!r}?)" if close else '') + f"; choose one of: {', '.join(allowed)}")
 
+# %% ../nbs/60_experiment.ipynb #c29208f1
 def _record(cfg, task, device, model):
     "What `config.json` holds: the parameters, the task (with its data fingerprint), the model, the environment"
     rec = dict(cfg, task=task.name, task_kind=task.kind, task_params=task.params, task_fingerprint=task_fingerprint(task),
@@ -407,6 +388,7 @@ def _resume_hint(run_dir):
         if ck.is_file(): return f"run(..., resume=True, out_dir={str(run_dir)!r}) continues {what} from {str(ck)!r}"
     return "no checkpoint was written (it failed in the first epoch or before); run the same configuration again: the folder is replaced"
 
+# %% ../nbs/60_experiment.ipynb #fb9ff012
 def _baseline(cfg, task, run_dir):
     "Train (or, when resuming, reuse) the plain baseline in `run_dir/baseline`; its test metrics, or None when this run is the baseline"
     bcfg = baseline_config(cfg)
@@ -513,10 +495,12 @@ def _moves_boundary(cfg):
     return (cfg.get('loss') in REWEIGHTING_LOSSES + PRIOR_LOSSES or cfg.get('sampler') is not None
             or cfg.get('class_weights') is not None or cfg.get('alpha') is not None)
 
+# %% ../nbs/60_experiment.ipynb #bfdd7070
 def pm_flags(params:dict):  # `run` parameters, e.g. `next_step_params`
     "The papermill command-line flags that set `params`: `-p loss weighted_ce -p gamma None`"
     return ' '.join(f"-p {k} {v}" for k, v in params.items())
 
+# %% ../nbs/60_experiment.ipynb #6875556e
 def explain(metrics:dict,   # What `run` returned (or `metrics.json`)
             config:dict,    # The run's configuration (`config.json`, or `setup`'s `cfg`)
             kind:str):      # The task kind (its `headline` metric is the one named)

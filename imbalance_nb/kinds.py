@@ -29,10 +29,12 @@ __all__ = ['CALIBRATION_KEYS', 'SPAN_TASK_LOSSES', 'KINDS', 'Kind', 'TaskLoss', 
 # %% ../nbs/45_kinds.ipynb #b4c1a007
 def _scalars(d): return {k: float(v) for k, v in flatten(d).items() if not isinstance(v, str)}
 
+# %% ../nbs/45_kinds.ipynb #9b1a07fd
 def _flat(d, suffix='', prefix=''):
     "Scalar entries of a metrics dict; `n` becomes `n_scored` and `threshold` is dropped (it is reported separately)"
     return {f"{prefix}{'n_scored' if k == 'n' else k}{suffix}": v for k, v in flatten(d).items() if k != 'threshold' and not isinstance(v, str)}
 
+# %% ../nbs/45_kinds.ipynb #a422ec1b
 def _check_alpha(alpha, task, n):
     "A float `alpha` is the positive class's share, for two classes; otherwise one value per class"
     lm = task.kind in ('lm', 'regression_lm')
@@ -44,6 +46,7 @@ def _check_alpha(alpha, task, n):
                          f"pass a list of {n} per-class values, or weight the classes instead: class_weights='balanced' "
                          "(with loss='focal', or loss='weighted_focal')")
 
+# %% ../nbs/45_kinds.ipynb #a6920a5c
 def _build(cls, task, kwargs, **fixed):
     "`cls(**fixed, **kwargs)`, refusing keywords the task fixes or the class does not take"
     allowed = [p for p in inspect.signature(cls).parameters if p not in fixed]
@@ -112,22 +115,30 @@ class Kind:
 # %% ../nbs/45_kinds.ipynb #d0f04a3d
 @patch
 def probs(self:Kind, task, preds, y): return y, preds.detach().float().softmax(-1)
+
+# %% ../nbs/45_kinds.ipynb #a5b87330
 @patch
 def scores(self:Kind, task, preds, y):
     yy, p = self.probs(task, preds, y)
     return _scalars(binary_metrics(yy, p[:, 1]))
+
+# %% ../nbs/45_kinds.ipynb #56d9c6b7
 @patch
 def prob_stats(self:Kind, task, preds, y):
     lab, p = self.probs(task, preds, y)
     return probability_separation(p[..., 1] if p.shape != lab.shape else p, lab, names=('pos', 'neg'))
+
+# %% ../nbs/45_kinds.ipynb #f1988ebb
 @patch
 def test_extras(self:Kind, task, preds, y): return {}
 
+# %% ../nbs/45_kinds.ipynb #eee61244
 def _positive(y, p):
     "Labels and class 1's probabilities, flat: `(N, 2)` probabilities give their second column"
     y, p = np.asarray(y), np.asarray(p)
     return y.reshape(-1), (p[..., 1] if p.ndim == y.ndim + 1 else p).reshape(-1)
 
+# %% ../nbs/45_kinds.ipynb #bb91e85b
 @patch
 def tune(self:Kind, task, valid:tuple, metric:str=None):
     "The decision rule tuned on validation `(y, probs)`: the threshold on class 1's probability that maximises `metric`"
@@ -140,12 +151,14 @@ def _logits(p):
     p = torch.as_tensor(np.asarray(p), dtype=torch.float64)
     return p.clamp(1e-7, 1 - 1e-7).logit() if p.ndim == 1 else p.clamp_min(1e-12).log()
 
+# %% ../nbs/45_kinds.ipynb #9779a72c
 @patch
 def temperature(self:Kind, task, valid:tuple):
     "The temperature that calibrates validation `(y, probs)` (`fit_temperature` on class 1's log-odds)"
     y, s = _positive(*valid)
     return fit_temperature(_logits(s), y)
 
+# %% ../nbs/45_kinds.ipynb #2c269c95
 def _calibrate(out, T, test):
     "Temperature `T` on the test `(y, probs)`: `out` gains `temperature` and the test `ece_calibrated`; returns the calibrated probabilities"
     same = {f'{p}{k}_tuned' for k in CALIBRATION_KEYS for p in ('', 'step_')}
@@ -156,19 +169,24 @@ def _calibrate(out, T, test):
     out.update(temperature=T, ece_calibrated=calibration_metrics(lt, pc)['ece'])
     return pc
 
+# %% ../nbs/45_kinds.ipynb #d34d36a5
 def _gain(out, key):
     "What the tuned rule adds to `key` over the default rule (None when either is missing)"
     a, b = out.get(key), out.get(key + '_tuned')
     return None if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)) else float(b - a)
 
+# %% ../nbs/45_kinds.ipynb #a1f572c7
 def _rule_and_T(kind, task, valid, tune_metric, rule, temperature):
     "The rule and temperature given, or tuned and fitted on `valid`"
     if valid is None and (rule is None or temperature is None):
         raise ValueError("evaluate needs valid=(y, probs) to tune the rule and fit the temperature, unless both rule= and temperature= are given")
     return rule or kind.tune(task, valid, tune_metric), kind.temperature(task, valid) if temperature is None else temperature
 
+# %% ../nbs/45_kinds.ipynb #728ced63
 @patch
 def _rule(self:Kind, y, p, t): return binary_metrics(y, p, threshold=t)
+
+# %% ../nbs/45_kinds.ipynb #ce4660c4
 @patch
 def evaluate(self:Kind, task:Task,        # The task
              valid:tuple,            # `(y, probs)` on the validation split, as `probs` gives them (None: `rule` and `temperature` given)
@@ -257,6 +275,7 @@ class MulticlassKind(Kind):
         pc = _calibrate(out, T, (lt, prt))
         return out, dict(y=lt, probs=prt, probs_calibrated=pc, pred=prt.argmax(-1), pred_tuned=adj.argmax(-1), names=task.class_names)
 
+# %% ../nbs/45_kinds.ipynb #bd7d8565
 class OrdinalKind(MulticlassKind):
     "Ordered grades: as multiclass, monitored and tuned for quadratic weighted kappa"
     name, monitor, tune_metric, summary = 'ordinal', 'qwk', 'qwk', 'qwk'
@@ -274,6 +293,7 @@ def answer_positions(y:Tensor,          # LM labels (N, L), already shifted, -10
     if bool((e < answer_len).any()): raise ValueError(f"an <eos> label sits before position {answer_len}; cannot hold an answer of {answer_len} token(s)")
     return e[:, None] - answer_len + torch.arange(answer_len, device=y.device)
 
+# %% ../nbs/45_kinds.ipynb #2f468dfd
 def lm_class_counts(task:Task):  # An `lm` or `regression_lm` task
     "A count for every vocabulary token: the answer classes' train counts on the answer tokens, their mean elsewhere"
     info = task.info
@@ -290,6 +310,7 @@ def lm_class_counts(task:Task):  # An `lm` or `regression_lm` task
     counts[ids] = cc
     return counts
 
+# %% ../nbs/45_kinds.ipynb #a79b23f5
 def _answer_probs(task, logits, y):
     "Answer-alphabet probabilities `(N, A, K)` at the answer positions `(N, A)`, and the answer labels `(N, A)`"
     info = task.info
@@ -335,6 +356,7 @@ class LMKind(Kind):
         return lab[:, 0], p[:, 0, 1]
     def scores(self, task, preds, y): return _scalars(binary_metrics(*self.probs(task, preds, y)))
 
+# %% ../nbs/45_kinds.ipynb #86acd0b9
 class RegressionLMKind(LMKind):
     "A number written digit by digit (`dist`): scored by MAE; no decision rule to tune, no classes to sample"
     name, monitor, tune_metric, tune_metrics, headline, samplable = 'regression_lm', 'mae', None, (), 'mae', False
@@ -383,10 +405,12 @@ def spans_from_probs(span_logits:Tensor,     # Per-step in-span logits (N, T) (o
     threshold = check_num('threshold', threshold, 0, 1)
     return spans_from_mask((torch.sigmoid(span_logits.detach().float()) >= threshold).cpu())
 
+# %% ../nbs/45_kinds.ipynb #29062bd0
 def _true_spans(targets:dict):
     "True spans per window from pointer targets (-100 = none)"
     return [[(s, e)] if s >= 0 else [] for s, e in zip(targets['start'].tolist(), targets['end'].tolist())]
 
+# %% ../nbs/45_kinds.ipynb #9e54f714
 def tune_null_threshold(preds:dict,           # SpanNet outputs on validation data
                         targets:dict,         # Their targets (`start`, `end`, `type`)
                         iou:float=0.5,        # IoU a predicted span needs to count
@@ -485,6 +509,7 @@ def register_kind(kind:Kind):  # An instance of a `Kind` subclass, with its own 
 
 for _k in (Kind(), MulticlassKind(), OrdinalKind(), LMKind(), RegressionLMKind(), SpansKind()): register_kind(_k)
 
+# %% ../nbs/45_kinds.ipynb #5438dae1
 def kind_of(task:Task):  # A task from `make_task` (or anything with a `kind`)
     "The `Kind` object of `task`"
     if not isinstance(task, Task): raise TypeError(f"task must be a Task (from make_task); got {type(task).__name__}")
@@ -495,15 +520,18 @@ def build_model(task:Task, **kwargs):
     "The default model for `task`'s kind (`TinyCausalLM`, `MLP`, `ByteEncoder`, `SpanNet`), sized from `task.info`; `kwargs` go to its constructor"
     return kind_of(task).model(task, **kwargs)
 
+# %% ../nbs/45_kinds.ipynb #208e4218
 def task_loss(task:Task, loss:str='ce', **kwargs):
     "The loss `loss` for `task`'s kind, with class counts from the task: `loss_fn(preds, batch['y']) -> scalar`"
     return kind_of(task).loss(task, loss, **kwargs)
 
+# %% ../nbs/45_kinds.ipynb #94ff4507
 def task_scores(task:Task):
     "`score_fn(preds, y) -> dict` of scalar metrics for `task`'s kind"
     k = kind_of(task)
     return lambda preds, y: k.scores(task, preds, y)
 
+# %% ../nbs/45_kinds.ipynb #0595266e
 def task_probs(task:Task, preds, y):
     "`(y_true, y_prob)` for `detect_collapse` and `evaluate`, in the kind's layout"
     return kind_of(task).probs(task, preds, y)

@@ -22,8 +22,12 @@ __all__ = ['EVENTS', 'CancelBatchException', 'CancelEpochException', 'CancelFitE
 # %% ../nbs/50_learner.ipynb #bca07319
 class CancelBatchException(Exception):
     "Skip the rest of this batch"
+
+# %% ../nbs/50_learner.ipynb #83d3d07a
 class CancelEpochException(Exception):
     "Skip the rest of this epoch"
+
+# %% ../nbs/50_learner.ipynb #cecd7378
 class CancelFitException(Exception):
     "Stop training"
 
@@ -39,6 +43,7 @@ class Callback:
     def name(self): return type(self).__name__
     def __repr__(self): return f"{self.name}(order={self.order})"
 
+# %% ../nbs/50_learner.ipynb #6ad2d043
 def run_cbs(cbs,               # Callbacks
             event:str,         # One of `EVENTS`
             learn=None):       # Passed to each method; its `phase` ('train', 'valid' or None) applies the flags
@@ -49,6 +54,7 @@ def run_cbs(cbs,               # Callbacks
         f = getattr(cb, event, None)
         if f is not None: f(learn)
 
+# %% ../nbs/50_learner.ipynb #9e657daa
 def _check_cbs(cbs, name='cbs'):
     "`cbs` as a list of callback instances, refusing classes (a common slip: `DeviceCB` for `DeviceCB()`)"
     cbs = [] if cbs is None else list(cbs) if isinstance(cbs, (list, tuple)) else [cbs]
@@ -83,8 +89,10 @@ def _check_batch(b):
         got = sorted(b) if isinstance(b, Mapping) else type(b).__name__
         raise TypeError(f"a batch must be a dict with keys 'x' and 'y' (the Task contract); got {got}")
 
+# %% ../nbs/50_learner.ipynb #52149da5
 def _forward_x(model, batch): return model(batch['x'])
 
+# %% ../nbs/50_learner.ipynb #190e1cf5
 class Learner:
     "Train `model` on `dls` with `loss_func`; features come from callbacks"
     def __init__(self, model:nn.Module,        # The model: `forward(model, batch)` gives the predictions
@@ -119,6 +127,7 @@ def _with_events(self:Learner, name, f, exc=()):
     try: self(f'before_{name}'); f(); self(f'after_{name}')
     except exc: self(f'after_cancel_{name}')
 
+# %% ../nbs/50_learner.ipynb #d8168b68
 @patch
 def _one_batch(self:Learner):
     self.preds = self.forward(self.model, self.batch); self('after_pred')
@@ -128,6 +137,7 @@ def _one_batch(self:Learner):
     self.opt.step(); self.step += 1; self('after_step')
     self.opt.zero_grad(set_to_none=True)
 
+# %% ../nbs/50_learner.ipynb #6d2a90f0
 @patch
 def _all_batches(self:Learner):
     with torch.set_grad_enabled(self.training):
@@ -136,6 +146,7 @@ def _all_batches(self:Learner):
             if self.training and self.n_iter: self.progress = (self.epoch + self.iter / self.n_iter) / self.epochs
             self._with_events('batch', self._one_batch, CancelBatchException)
 
+# %% ../nbs/50_learner.ipynb #0dbf6f2f
 @patch
 def _phase(self:Learner, training:bool, dl):
     self.training, self.phase, self.dl, self.n_iter = training, 'train' if training else 'valid', dl, n_batches(dl)
@@ -144,11 +155,13 @@ def _phase(self:Learner, training:bool, dl):
     try: self._with_events('train' if training else 'validate', self._all_batches)
     finally: self.phase = None
 
+# %% ../nbs/50_learner.ipynb #41a9b02d
 @patch
 def _one_epoch(self:Learner):
     self._phase(True, self.dls.train)
     self._phase(False, self.dls.valid)
 
+# %% ../nbs/50_learner.ipynb #6e48d017
 @patch
 def _fit(self:Learner):
     for self.epoch in self.epoch_range:
@@ -172,6 +185,7 @@ def fit(self:Learner, epochs:int,   # Epochs of the run (a resumed run: in all, 
         for cb in cbs: self.cbs.remove(cb)
     return self
 
+# %% ../nbs/50_learner.ipynb #08b5d3dd
 @patch
 def get_preds(self:Learner, dl=None):  # A loader of `{'x', 'y'}` batches; default `dls.valid`
     "Predictions and targets over `dl` (validation mode, no gradients), concatenated on the CPU"

@@ -28,6 +28,7 @@ def _float(x:Tensor):
     "Compute in float32 (float64 stays float64, for gradcheck)"
     return x if x.dtype == torch.float64 else x.float()
 
+# %% ../nbs/20_losses.ipynb #a3e0e578
 def _per_class(name, v, C, device):
     "A per-class vector of length `C` as a float tensor, or `None`"
     if v is None: return None
@@ -37,6 +38,7 @@ def _per_class(name, v, C, device):
     if (v < 0).any() or not torch.isfinite(v).all(): raise ValueError(f"{name} must be finite and non-negative; got {v.tolist()}")
     return v
 
+# %% ../nbs/20_losses.ipynb #c366958b
 def _alpha_vector(alpha, C, device):
     "`alpha` as a per-class vector: a float is the positive class's share for `C=2`"
     if alpha is None: return None
@@ -47,8 +49,10 @@ def _alpha_vector(alpha, C, device):
         return torch.tensor([1 - alpha, alpha], dtype=torch.float32, device=device)
     return _per_class('alpha', alpha, C, device)
 
+# %% ../nbs/20_losses.ipynb #8ccc4980
 def _check_gamma(gamma): return check_num('gamma', gamma, 0)      # 0 gives cross-entropy
 
+# %% ../nbs/20_losses.ipynb #2b796973
 def _class_targets(input:Tensor, target:Tensor, ignore_index:int=-100):
     "Check class-index targets; return `C` and the mask of counted positions (`None` when every position counts)"
     if input.dim() < 2: raise ValueError(f"input must be (N, C) or (N, C, d1, ...); got shape {tuple(input.shape)}")
@@ -69,12 +73,14 @@ def _class_targets(input:Tensor, target:Tensor, ignore_index:int=-100):
         raise ValueError(f"target contains {bad}, outside [0, {C}); use ignore_index={ignore_index} for positions that carry no loss")
     return C, (None if bool(valid.all()) else valid)
 
+# %% ../nbs/20_losses.ipynb #fd2bb348
 def check_class_targets(input:Tensor,       # Logits, (N, C) or (N, C, d1, ...)
                         target:Tensor,      # Class indices, (N,) or (N, d1, ...)
                         ignore_index:int=-100):
     "Check shapes and that every target is in `[0, C)` or equals `ignore_index`; return `C`"
     return _class_targets(input, target, ignore_index)[0]
 
+# %% ../nbs/20_losses.ipynb #05ab9f8e
 def _reduce(loss:Tensor, denom, reduction:str):
     "Apply `reduction`; 'mean' divides by `denom` (`None`: the element count), giving 0 with a graph when nothing counts"
     if reduction == 'none': return loss
@@ -91,6 +97,7 @@ def class_counts(y, n_classes:int=None):
     if len(y) and y.min() < 0: raise ValueError(f"labels must be non-negative class indices; got {y.min()}")
     return np.bincount(y, minlength=n_classes or 0)
 
+# %% ../nbs/20_losses.ipynb #ea0a55d3
 def class_weights(y_or_counts,             # Per-class counts, or the labels themselves
                   method:str='balanced',   # One of `CLASS_WEIGHT_METHODS`
                   beta:float=0.9999,       # For `'effective'`: the effective-number parameter in [0, 1)
@@ -99,7 +106,7 @@ def class_weights(y_or_counts,             # Per-class counts, or the labels the
     "Per-class weights (a float32 tensor) that up-weight rare classes"
     check_choice('method', method, CLASS_WEIGHT_METHODS)
     check_choice('kind', kind, ('auto', 'counts', 'labels'))
-    if method == 'effective' and not 0 <= beta < 1: raise ValueError(f"beta={beta!r} is not valid; choose 0 <= beta < 1")
+    if method == 'effective': check_num('beta', beta, 0, 1, hi_open=True)
     v = np.asarray(y_or_counts.cpu() if isinstance(y_or_counts, Tensor) else y_or_counts).ravel()
     if kind == 'auto': kind = 'labels' if len(v) > v.max() + 1 else 'counts'
     n = class_counts(v, n_classes) if kind == 'labels' else v.astype(float)
@@ -121,6 +128,7 @@ def set_fused(mode:str='auto'):  # 'auto' (compile large CUDA inputs), 'always' 
     "Choose when the focal losses use their `torch.compile`d kernels"
     _fused['mode'] = check_choice('mode', mode, ('auto', 'always', 'never'))
 
+# %% ../nbs/20_losses.ipynb #e202547f
 def _run_kernel(kernel, x:Tensor, *args):
     "Run an element-wise `kernel(x, *args)`, compiled where `set_fused` says so, eager where compiling fails"
     mode, comp = _fused['mode'], _fused['compiled']
@@ -138,6 +146,7 @@ def _modulator(logp:Tensor, gamma:float):
     "$(1-p)^\\gamma$ from log-probabilities, precise near $p=1$, with a finite gradient for $0<\\gamma<1$"
     return (-torch.expm1(logp)).clamp_min(torch.finfo(logp.dtype).tiny).pow(gamma)
 
+# %% ../nbs/20_losses.ipynb #9ea39bfb
 def _focal_rows_kernel(lp:Tensor, gamma:float, need_grad:bool):
     "Focal loss $-(1-p)^\\gamma \\log p$ from $\\log p$, and its derivative in $\\log p$"
     omp = (-torch.expm1(lp)).clamp_min(torch.finfo(lp.dtype).tiny)   # 1 - p, precise near p = 1
@@ -146,6 +155,7 @@ def _focal_rows_kernel(lp:Tensor, gamma:float, need_grad:bool):
     if not need_grad: return loss, None
     return loss, gamma * torch.exp(lp) * (mod / omp) * lp - mod      # d/dlog p, finite for every gamma >= 0
 
+# %% ../nbs/20_losses.ipynb #b451f945
 class _FocalRows(torch.autograd.Function):
     "Focal loss of each position from its true class's log-probability, with a closed-form gradient"
     @staticmethod
@@ -158,6 +168,7 @@ class _FocalRows(torch.autograd.Function):
         g, = ctx.saved_tensors
         return g * grad, None
 
+# %% ../nbs/20_losses.ipynb #09adbe47
 def focal_loss(input:Tensor,              # Logits, (N, C) or (N, C, d1, ...)
                target:Tensor,             # Class indices, (N,) or (N, d1, ...); `ignore_index` marks positions without loss
                gamma:float=2.0,           # Focusing strength; 0 gives cross-entropy
@@ -168,7 +179,7 @@ def focal_loss(input:Tensor,              # Logits, (N, C) or (N, C, d1, ...)
                reduction:str='mean'):     # 'none', 'mean' or 'sum'
     "Softmax focal loss with `F.cross_entropy`'s weighting, masking and smoothing semantics"
     check_choice('reduction', reduction, REDUCTIONS); _check_gamma(gamma)
-    if not 0 <= label_smoothing <= 1: raise ValueError(f"label_smoothing={label_smoothing!r} is not valid; choose a value in [0, 1]")
+    check_num('label_smoothing', label_smoothing, 0, 1)
     C, valid = _class_targets(input, target, ignore_index)
     a, w = _alpha_vector(alpha, C, input.device), _per_class('weight', weight, C, input.device)
     logp = F.log_softmax(_float(input), dim=1)
@@ -215,6 +226,7 @@ class _SigmoidFocal(torch.autograd.Function):
         gx, = ctx.saved_tensors
         return gx * grad, None, None, None
 
+# %% ../nbs/20_losses.ipynb #09e2bd35
 def sigmoid_focal_loss(input:Tensor,          # Logits, any shape
                        target:Tensor,         # 0/1 labels of the same shape; `ignore_index` marks positions without loss
                        gamma:float=2.0,       # Focusing strength; 0 gives binary cross-entropy
@@ -224,8 +236,7 @@ def sigmoid_focal_loss(input:Tensor,          # Logits, any shape
                        reduction:str='mean'): # 'none', 'mean' or 'sum'
     "Binary / multi-label focal loss; `alpha=0.25, gamma=2` is torchvision's `sigmoid_focal_loss`"
     check_choice('reduction', reduction, REDUCTIONS); _check_gamma(gamma)
-    if alpha is not None and not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
-        raise ValueError(f"alpha={alpha!r} is not valid; choose None or a float in [0, 1]")
+    check_num('alpha', alpha, 0, 1, none=True)
     if target.shape != input.shape: raise ValueError(f"target shape {tuple(target.shape)} does not match input {tuple(input.shape)}")
     x = _float(input)
     valid = None
@@ -246,7 +257,7 @@ def sigmoid_focal_loss(input:Tensor,          # Logits, any shape
 # %% ../nbs/20_losses.ipynb #89eabbdd
 def adaptive_loss(input, target, progress:float, gamma:float=2.0, weight=None, ignore_index:int=-100, reduction:str='mean'):
     "Blend of weighted cross-entropy (at `progress=0`) and focal loss (at `progress=1`)"
-    if not 0 <= progress <= 1: raise ValueError(f"progress={progress!r} is not valid; choose a value in [0, 1]")
+    check_num('progress', progress, 0, 1)
     ce = focal_loss(input, target, 0, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if progress == 0: return ce
     return (1 - progress) * ce + progress * focal_loss(input, target, gamma, weight=weight, ignore_index=ignore_index, reduction=reduction)
@@ -259,16 +270,19 @@ def _log_prior(class_counts, C, device, dtype):
                                         "a class with no training examples has no prior")
     return (n / n.sum()).log()
 
+# %% ../nbs/20_losses.ipynb #01926de8
 def _shift(x:Tensor, s:Tensor):
     "Add a per-class vector `s` along dim 1"
     return x + s.view(1, -1, *[1] * (x.dim() - 2))
 
+# %% ../nbs/20_losses.ipynb #3da6f391
 def logit_adjusted_loss(input, target, class_counts, tau:float=1.0, weight=None, ignore_index:int=-100, reduction:str='mean'):
     "Cross-entropy on `input + tau * log(prior)` (Menon et al. 2021)"
     C = check_class_targets(input, target, ignore_index)
     x = _shift(_float(input), tau * _log_prior(class_counts, C, input.device, _float(input).dtype))
     return focal_loss(x, target, 0, weight=weight, ignore_index=ignore_index, reduction=reduction)
 
+# %% ../nbs/20_losses.ipynb #7e8b70ab
 def balanced_softmax_loss(input, target, class_counts, weight=None, ignore_index:int=-100, reduction:str='mean'):
     "Cross-entropy on `input + log(class_counts)` (Ren et al. 2020): softmax ignores the `log N` shift, so this is `tau=1`"
     return logit_adjusted_loss(input, target, class_counts, 1.0, weight=weight, ignore_index=ignore_index, reduction=reduction)
@@ -278,14 +292,15 @@ def ldam_margins(class_counts, max_m:float=0.5):
     "Per-class LDAM margins, proportional to `n_c ** -1/4`, the largest equal to `max_m`"
     n = np.asarray(class_counts, dtype=float)
     if (n <= 0).any(): raise ValueError(f"class_counts must be positive; got {n.tolist()}")
-    if max_m <= 0: raise ValueError(f"max_m={max_m!r} is not valid; choose max_m > 0")
+    check_num('max_m', max_m, 0, lo_open=True)
     m = n ** -0.25
     return torch.tensor(m * (max_m / m.max()), dtype=torch.float32)
 
+# %% ../nbs/20_losses.ipynb #7102691c
 def ldam_loss(input, target, class_counts, max_m:float=0.5, s:float=30.0, weight=None, ignore_index:int=-100, reduction:str='mean'):
     "LDAM loss: cross-entropy on `s * (logits - margin of the true class)`"
     C = check_class_targets(input, target, ignore_index)
-    if s <= 0: raise ValueError(f"s={s!r} is not valid; choose s > 0")
+    check_num('s', s, 0, lo_open=True)
     m = ldam_margins(class_counts, max_m)
     if len(m) != C: raise ValueError(f"class_counts must have one count per class ({C}); got {len(m)}")
     x = _float(input)
@@ -309,6 +324,7 @@ class _Loss(nn.Module):
         fmt = lambda v: [round(x, 4) for x in v.tolist()] if isinstance(v, Tensor) else repr(v)
         return ', '.join(f'{k}={fmt(v)}' for k, v in self.opts().items())
 
+# %% ../nbs/20_losses.ipynb #1ad9cd96
 class FocalLoss(_Loss):
     "`nn.Module` form of `focal_loss`"
     def __init__(self, gamma=2.0, alpha=None, weight=None, ignore_index=-100, label_smoothing=0.0, reduction='mean'):
@@ -316,6 +332,7 @@ class FocalLoss(_Loss):
         super().__init__(gamma=gamma, alpha=alpha, weight=weight, ignore_index=ignore_index, label_smoothing=label_smoothing, reduction=reduction)
     def forward(self, input, target): return focal_loss(input, target, **self.opts())
 
+# %% ../nbs/20_losses.ipynb #49d0c6ed
 class SigmoidFocalLoss(_Loss):
     "`nn.Module` form of `sigmoid_focal_loss`"
     def __init__(self, gamma=2.0, alpha=None, pos_weight=None, ignore_index=-100, reduction='mean'):
@@ -323,6 +340,7 @@ class SigmoidFocalLoss(_Loss):
         super().__init__(gamma=gamma, alpha=alpha, pos_weight=pos_weight, ignore_index=ignore_index, reduction=reduction)
     def forward(self, input, target): return sigmoid_focal_loss(input, target, **self.opts())
 
+# %% ../nbs/20_losses.ipynb #3516ecf7
 class AdaptiveLoss(_Loss):
     "`nn.Module` form of `adaptive_loss`; the trainer sets `progress`"
     def __init__(self, gamma=2.0, weight=None, ignore_index=-100, reduction='mean'):
@@ -331,22 +349,25 @@ class AdaptiveLoss(_Loss):
         self.progress = 0.0
     def forward(self, input, target): return adaptive_loss(input, target, self.progress, **self.opts())
 
+# %% ../nbs/20_losses.ipynb #1055725f
 class LogitAdjustedLoss(_Loss):
     "`nn.Module` form of `logit_adjusted_loss`"
     def __init__(self, class_counts, tau=1.0, weight=None, ignore_index=-100, reduction='mean'):
         super().__init__(class_counts=class_counts, tau=tau, weight=weight, ignore_index=ignore_index, reduction=reduction)
     def forward(self, input, target): return logit_adjusted_loss(input, target, **self.opts())
 
+# %% ../nbs/20_losses.ipynb #721a5640
 class BalancedSoftmaxLoss(_Loss):
     "`nn.Module` form of `balanced_softmax_loss`"
     def __init__(self, class_counts, weight=None, ignore_index=-100, reduction='mean'):
         super().__init__(class_counts=class_counts, weight=weight, ignore_index=ignore_index, reduction=reduction)
     def forward(self, input, target): return balanced_softmax_loss(input, target, **self.opts())
 
+# %% ../nbs/20_losses.ipynb #b7e4de84
 class DRWLoss(_Loss):
     "Cross-entropy with deferred re-weighting (Cao et al. 2019): class-balanced weights switch on once `progress >= drw_start`"
     def __init__(self, class_counts, drw_start=0.8, beta=0.9999, ignore_index=-100, reduction='mean'):
-        if not 0 <= drw_start <= 1: raise ValueError(f"drw_start={drw_start!r} is not valid; choose a value in [0, 1] (1 never re-weights)")
+        check_num('drw_start', drw_start, 0, 1)                 # 1: never re-weights
         super().__init__(ignore_index=ignore_index, reduction=reduction)
         self.register_buffer('drw_weight', class_weights(class_counts, 'effective', beta=beta, kind='counts'))
         self.drw_start, self.progress = drw_start, 0.0
@@ -354,10 +375,11 @@ class DRWLoss(_Loss):
         o = self.opts(); w = o.pop('drw_weight')
         return focal_loss(input, target, 0, weight=w if self.progress >= self.drw_start else None, **o)
 
+# %% ../nbs/20_losses.ipynb #2d191d68
 class LDAMLoss(_Loss):
     "LDAM with deferred re-weighting: class-balanced weights switch on once `progress >= drw_start`"
     def __init__(self, class_counts, max_m=0.5, s=30.0, drw_start=0.8, beta=0.9999, ignore_index=-100, reduction='mean'):
-        if not 0 <= drw_start <= 1: raise ValueError(f"drw_start={drw_start!r} is not valid; choose a value in [0, 1] (1 never re-weights)")
+        check_num('drw_start', drw_start, 0, 1)                 # 1: never re-weights
         ldam_margins(class_counts, max_m)
         super().__init__(class_counts=class_counts, max_m=max_m, s=s, ignore_index=ignore_index, reduction=reduction)
         self.register_buffer('drw_weight', class_weights(class_counts, 'effective', beta=beta, kind='counts'))
@@ -371,8 +393,10 @@ def _needs_counts(name, class_counts):
     if class_counts is None: raise ValueError(f"loss={name!r} needs class_counts (the training set's examples per class)")
     return class_counts
 
+# %% ../nbs/20_losses.ipynb #bb74642c
 def _weights(name, cc, method, **kw): return class_weights(_needs_counts(name, cc), method, kind='counts', **kw)
 
+# %% ../nbs/20_losses.ipynb #3a138f5b
 @dataclass(frozen=True)
 class LossSpec:
     "One loss: how to build it from the class counts, and what it is"
@@ -410,6 +434,7 @@ LOSS_SPECS = {s.name: s for s in [
 ]}
 LOSSES = {n: s.build for n, s in LOSS_SPECS.items()}
 
+# %% ../nbs/20_losses.ipynb #55e1014e
 def get_loss(name:str,           # One of `LOSSES`
              class_counts=None,  # Training examples per class; needed by the re-weighting and prior-based losses
              **kwargs):          # Passed to the loss (gamma, alpha, label_smoothing, tau, ignore_index, reduction, ...)
@@ -423,6 +448,8 @@ def get_loss(name:str,           # One of `LOSSES`
 
 # %% ../nbs/20_losses.ipynb #2a7c5e02
 def _losses(**want): return [n for n, s in LOSS_SPECS.items() if all(getattr(s, k) == v for k, v in want.items())]
+
+# %% ../nbs/20_losses.ipynb #9f83562e
 def _taking(opt): return [n for n, s in LOSS_SPECS.items() if opt in s.options]
 _VIEWS = dict(SIGMOID_LOSSES=lambda: _losses(sigmoid=True), REWEIGHTING_LOSSES=lambda: _losses(moves='weights'),
               PRIOR_LOSSES=lambda: _losses(moves='prior'), PROGRESS_LOSSES=lambda: _losses(progress=True),
@@ -431,6 +458,7 @@ _VIEWS = dict(SIGMOID_LOSSES=lambda: _losses(sigmoid=True), REWEIGHTING_LOSSES=l
 SIGMOID_LOSSES, REWEIGHTING_LOSSES, PRIOR_LOSSES, PROGRESS_LOSSES, METHOD_LOSSES, WEIGHT_LOSSES, GAMMA_LOSSES, ALPHA_LOSSES, SMOOTHING_LOSSES = \
     (v() for v in _VIEWS.values())
 
+# %% ../nbs/20_losses.ipynb #ad6d8c03
 def register_loss(spec:LossSpec):  # A loss's row
     "Add a loss (or replace one of that name): `get_loss`, `run`, the kinds and the advice see it at once"
     if not isinstance(spec, LossSpec): raise TypeError(f"register_loss takes a LossSpec; got {type(spec).__name__}")

@@ -29,6 +29,7 @@ def _np(x, name='x'):
     try: return np.asarray(x)
     except Exception as e: raise TypeError(f"{name} must be a list, NumPy array or torch tensor; got {type(x).__name__}") from e
 
+# %% ../nbs/30_metrics.ipynb #965ec8b9
 def _labels(y, name='y_true'):
     "`y` as a 1-D int64 array of class labels, refusing non-integral values"
     y = _np(y, name)
@@ -41,6 +42,7 @@ def _labels(y, name='y_true'):
             raise ValueError(f"{name} must hold integer class labels; got non-integral values")
     return y.astype(np.int64)
 
+# %% ../nbs/30_metrics.ipynb #9d8932fc
 def _probs(p, name='y_score'):
     "`p` as a float64 array of probabilities in [0, 1]"
     p = _np(p, name)
@@ -57,14 +59,17 @@ def _probs(p, name='y_score'):
                          "apply torch.sigmoid or torch.softmax to logits first (CollapseMonitor takes logits with from_logits=True)")
     return p
 
+# %% ../nbs/30_metrics.ipynb #34551fa1
 def _check_threshold(threshold, name='threshold'): return check_num(name, threshold, 0, 1)
 
+# %% ../nbs/30_metrics.ipynb #91201f4b
 def _keep(y, ignore_index, *others):
     "Drop the positions where `y == ignore_index` from `y` and `others`"
     if ignore_index is None: return (y, *others)
     k = y != ignore_index
     return (y[k], *(o[k] for o in others))
 
+# %% ../nbs/30_metrics.ipynb #a33fa23e
 def _binary_inputs(y_true, y_score, ignore_index=-100):
     "Checked 1-D 0/1 labels and 1-D probabilities of class 1, ignored positions dropped"
     y, s = _labels(y_true), _probs(y_score)
@@ -85,6 +90,7 @@ def _confidence(y, p):
     if p.ndim == 1: return p, y.astype(np.float64)
     return p.max(1), (p.argmax(1) == y).astype(np.float64)
 
+# %% ../nbs/30_metrics.ipynb #c18f92e5
 def _calib_inputs(y_true, y_prob, ignore_index=-100):
     "Checked labels and probabilities: 1-D with 0/1 labels (binary), or (N, C) rows that sum to 1"
     y, p = _labels(y_true), _probs(y_prob, 'y_prob')
@@ -99,6 +105,7 @@ def _calib_inputs(y_true, y_prob, ignore_index=-100):
     if y.min() < 0 or y.max() >= C: raise ValueError(f"y_true holds labels outside 0..{C - 1}")
     return y, p
 
+# %% ../nbs/30_metrics.ipynb #a3b1eb0a
 def reliability_bins(y_true,                      # Labels, (N,)
                      y_prob,                      # Probabilities of class 1, (N,), or of every class, (N, C)
                      n_bins:int=CALIBRATION_BINS, # Equal-width bins over [0, 1]
@@ -109,12 +116,14 @@ def reliability_bins(y_true,                      # Labels, (N,)
     edges = np.linspace(0, 1, n_bins + 1)
     return pd.DataFrame(dict(lo=edges[:-1], hi=edges[1:], **dict(zip(('n', 'confidence', 'frequency'), _bins(conf, hit, n_bins)))))
 
+# %% ../nbs/30_metrics.ipynb #70af3e12
 def _bins(conf, hit, n_bins):
     "Count, mean confidence and observed frequency per equal-width bin (lo, hi], 0 in the first bin"
     b = np.clip(np.searchsorted(np.linspace(0, 1, n_bins + 1), conf, side='left') - 1, 0, n_bins - 1)
     n = np.bincount(b, minlength=n_bins)
     with np.errstate(invalid='ignore'): return n, np.bincount(b, conf, n_bins) / n, np.bincount(b, hit, n_bins) / n
 
+# %% ../nbs/30_metrics.ipynb #dc0cb76b
 def calibration_metrics(y_true, y_prob, n_bins:int=CALIBRATION_BINS, ignore_index:int=-100):
     "Brier score, log loss and expected calibration error of probabilities (binary (N,) or multiclass (N, C))"
     y, p = _calib_inputs(y_true, y_prob, ignore_index)
@@ -134,6 +143,7 @@ def _temperature_nll(z, y, T):
     zt = z / T
     return float(np.mean(logsumexp(zt, 1) - zt[np.arange(len(y)), y]))
 
+# %% ../nbs/30_metrics.ipynb #ac69e13f
 def fit_temperature(logits,                # Validation logits: (N, C), or (N,) for one logit per example (sigmoid)
                     y_true,                # Their labels, (N,)
                     ignore_index:int=-100, # Label value that marks unscored positions
@@ -157,6 +167,7 @@ def _confusion(y, pred, C):
     "The C x C confusion matrix (rows: true class, columns: predicted) of labels in 0..C-1"
     return np.bincount(y * C + pred, minlength=C * C).reshape(C, C)
 
+# %% ../nbs/30_metrics.ipynb #12b129c6
 def _cm_scores(cm):
     "Per-class precision, recall, F1 and support, and the summary metrics of confusion matrix `cm`, as scikit-learn defines them"
     c = cm.astype(np.float64); n, tp, t, p = c.sum(), np.diag(c), c.sum(1), c.sum(0)
@@ -170,6 +181,7 @@ def _cm_scores(cm):
                 mcc=float(cov_tp / math.sqrt(cov_tt * cov_pp)) if cov_tt * cov_pp > 0 else 0.0,
                 qwk=float(1 - (w * c).sum() / den) if den > 0 else math.nan)
 
+# %% ../nbs/30_metrics.ipynb #ae82d9bd
 def _counts_at_thresholds(y, s):
     "Distinct scores in decreasing order and the true/false positives when each is the threshold"
     o = np.argsort(-s, kind='stable')
@@ -178,6 +190,7 @@ def _counts_at_thresholds(y, s):
     tp = np.cumsum(y)[idx].astype(np.float64)
     return s[idx], tp, idx + 1 - tp
 
+# %% ../nbs/30_metrics.ipynb #3873b88f
 def _ap_fast(y, s):
     "Average precision as sklearn computes it (NaN when `y` has one class)"
     P = y.sum()
@@ -185,6 +198,7 @@ def _ap_fast(y, s):
     _, tp, fp = _counts_at_thresholds(y, s)
     return float(np.sum(np.diff(tp / P, prepend=0) * tp / (tp + fp)))
 
+# %% ../nbs/30_metrics.ipynb #d5e4f755
 def _roc_auc(y, s):
     "ROC-AUC of scores `s` for 0/1 labels `y` with both classes: the Mann-Whitney U over P x N, mid-ranks for ties"
     from scipy.stats import rankdata
@@ -199,6 +213,7 @@ def _aucs(y, s):
         return math.nan, math.nan
     return _roc_auc(y, s), _ap_fast(y, s)
 
+# %% ../nbs/30_metrics.ipynb #9f0861b2
 def binary_metrics(y_true,              # 0/1 labels, (N,); `ignore_index` marks positions to drop
                    y_score,             # Probabilities of class 1, (N,) (or (N, 2): column 1 is used)
                    threshold:float=0.5, # A position is predicted positive when `y_score >= threshold`
@@ -235,15 +250,18 @@ def _multiclass_inputs(y_true, y_prob, n_classes=None, ignore_index=-100, pname=
             raise ValueError(f"{name} holds labels outside 0..{n_classes-1} (min {v.min()}, max {v.max()})")
     return y, pred, int(n_classes)
 
+# %% ../nbs/30_metrics.ipynb #5423cfd1
 def _recalls(cm):
     "Per-class recall from a confusion matrix, `NaN` for classes with no support"
     support = cm.sum(1)
     with np.errstate(invalid='ignore', divide='ignore'): return np.where(support > 0, np.diag(cm) / support, np.nan)
 
+# %% ../nbs/30_metrics.ipynb #46b7ca31
 def _gmean(recalls):
     r = recalls[~np.isnan(recalls)]
     return float(np.prod(r) ** (1 / len(r))) if len(r) else math.nan
 
+# %% ../nbs/30_metrics.ipynb #60f4aa22
 def multiclass_metrics(y_true,                   # Class labels, (N,); `ignore_index` marks positions to drop
                        y_prob,                   # (N, C) probabilities or logits, or (N,) predicted labels
                        n_classes:int|None=None,  # C; needed only when `y_prob` holds labels and a class may be absent
@@ -270,6 +288,7 @@ def _parse_number(a):
     if isinstance(a, bytes): a = a.decode('utf-8', 'replace')
     return float(a) if isinstance(a, str) and _NUMBER.fullmatch(a) else math.nan
 
+# %% ../nbs/30_metrics.ipynb #230b8d9b
 def generation_mae(pred_strings,                 # Generated answers (strings; numbers and `None` also accepted), (N,)
                    true_values,                  # True numbers, (N,)
                    max_error:float=20000.):      # Error charged for an answer that does not parse as a number
@@ -295,6 +314,7 @@ class BestThreshold(NamedTuple):
     threshold: float
     value: float
 
+# %% ../nbs/30_metrics.ipynb #16ffdb65
 def best_threshold(y_true,                  # 0/1 labels of the validation data, (N,)
                    y_score,                 # Probabilities of class 1, (N,)
                    metric:str='f1',         # What to maximise: 'f1', 'mcc' or 'balanced_accuracy'
@@ -325,6 +345,7 @@ def _prior(class_counts_or_prior, name='class_counts_or_prior'):
         raise ValueError(f"{name} must be positive counts or probabilities, one per class; got {p.tolist()}")
     return p / p.sum()
 
+# %% ../nbs/30_metrics.ipynb #4d559d1c
 def logit_adjust(logits,                  # Logits, (..., C); a tensor stays a tensor on its device
                  class_counts_or_prior,   # Training class counts or prior probabilities, (C,)
                  tau:float=1.0):          # Strength: 0 changes nothing, 1 is Menon et al.'s default
@@ -344,6 +365,7 @@ class BestTau(NamedTuple):
     tau: float
     value: float
 
+# %% ../nbs/30_metrics.ipynb #d255e4a8
 def _mc_metric(metric, y, pred, C):
     "One multiclass metric over `labels=range(C)`, as `multiclass_metrics` defines it"
     cm = _confusion(y, pred, C)
@@ -351,6 +373,7 @@ def _mc_metric(metric, y, pred, C):
 
 TAU_METRICS = ('macro_f1', 'balanced_accuracy', 'gmean', 'mcc', 'weighted_f1', 'accuracy', 'qwk')
 
+# %% ../nbs/30_metrics.ipynb #92e6dff1
 def tune_logit_adjustment(y_true,               # Validation labels, (N,)
                           logits,               # Validation logits, (N, C)
                           class_counts,         # Training class counts (or prior), (C,)
@@ -383,6 +406,7 @@ def _mask(m, name='mask'):
         m = m.astype(bool)
     return m
 
+# %% ../nbs/30_metrics.ipynb #66935cf7
 def spans_from_mask(mask):   # 0/1 mask, (T,) for one window or (N, T) for a batch
     "Inclusive `(start, end)` intervals of the runs of 1s: a list for a 1-D mask, a list of lists for 2-D"
     m = _mask(mask)
@@ -405,11 +429,13 @@ def _windows(spans, name):
         out.append(w)
     return out
 
+# %% ../nbs/30_metrics.ipynb #50cffc56
 def _f1(tp, n_true, n_pred):
     p = tp / n_pred if n_pred else 0.
     r = tp / n_true if n_true else 0.
     return dict(precision=p, recall=r, f1=2 * p * r / (p + r) if p + r else 0., tp=tp, n_true=n_true, n_pred=n_pred)
 
+# %% ../nbs/30_metrics.ipynb #24e55af4
 def _match(true, pred, iou):
     "True positives among `pred` spans of one window"
     if iou is None: return len(set(true) & set(pred))
@@ -422,6 +448,7 @@ def _match(true, pred, iou):
         if inter[j] / u[j] >= iou and not hit[j]: hit[j] = True; tp += 1
     return tp
 
+# %% ../nbs/30_metrics.ipynb #13515b27
 def span_f1(true_spans,            # True spans: a list per window of (start, end), inclusive
             pred_spans,            # Predicted spans, same layout
             iou:float|None=None):  # None: exact match; else the IoU a match needs, in (0, 1]
@@ -483,6 +510,7 @@ def probs_and_labels(preds:Tensor,    # Logits (see the table)
     raise ValueError(f"cannot match preds of shape {tuple(p.shape)} to targets of shape {tuple(y.shape)}; expected (N,), (N, C), "
                      "(N, C, T) or (N, T, C) logits for (N,) or (N, T) targets")
 
+# %% ../nbs/30_metrics.ipynb #d2229f31
 def classification_scores(preds, targets, ignore_index:int=-100):
     "Binary or multiclass metrics of classifier logits, as a dict (a default `score_fn`)"
     y, p = probs_and_labels(preds, targets)

@@ -28,8 +28,10 @@ def _check_ids(x:Tensor, name='x', vocab_size=None):
     if vocab_size is not None and x.numel() and (x.min() < 0 or x.max() >= vocab_size):
         raise ValueError(f"{name} holds token ids outside 0..{vocab_size - 1} (min {int(x.min())}, max {int(x.max())})")
 
+# %% ../nbs/40_models.ipynb #9d001627
 def _rate(name, v): return check_num(name, v, 0, 1, hi_open=True)
 
+# %% ../nbs/40_models.ipynb #1e029019
 def _init_weights(m:nn.Module):
     "GPT-2 style init: normal(0, 0.02) for linear and embedding weights, zero biases"
     if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, 0, 0.02)
@@ -54,6 +56,7 @@ class SelfAttentionBlock(nn.Module):
         x = x + self.drop(self.proj(a.transpose(1, 2).reshape(N, L, D)))
         return x + self.mlp(self.ln2(x))
 
+# %% ../nbs/40_models.ipynb #35e2e389
 class ConvBlock(nn.Module):
     "Residual dilated 1-D convolution over time, pre-LN; `keep` zeroes padded steps before the convolution"
     def __init__(self, d_model:int, kernel_size:int=5, dilation:int=1, dropout:float=0.0):
@@ -266,12 +269,14 @@ class PointerSpans(NamedTuple):
         "A list per window of `(start, end)` pairs (empty where no span), for `span_f1`"
         return [[(s, e)] if h else [] for s, e, h in zip(self.start.tolist(), self.end.tolist(), self.has_span.tolist())]
 
+# %% ../nbs/40_models.ipynb #4720135a
 def null_score_from_type(type_logits:Tensor):  # Type logits (N, K), class 0 = no span
     "Log-odds of 'no span' from the type head: `z_0 - logsumexp(z_1..)`"
     if type_logits.dim() != 2 or type_logits.shape[1] < 2:
         raise ValueError(f"type_logits must be (N, K) with K >= 2 (class 0 = no span); got {tuple(type_logits.shape)}")
     return type_logits[:, 0] - type_logits[:, 1:].logsumexp(1)
 
+# %% ../nbs/40_models.ipynb #6757d6b1
 def decode_pointers(start_logits:Tensor,        # Start pointer logits (N, T)
                     end_logits:Tensor,          # End pointer logits (N, T)
                     max_len:int=None,           # Longest span allowed, in steps; None: any

@@ -28,6 +28,7 @@ def _zero(x:Tensor):
     "A zero that keeps `x`'s graph"
     return x.sum() * 0.
 
+# %% ../nbs/22_multitask.ipynb #6e7c999e
 def _check_pos(name, v, allow_zero=False): return check_num(name, v, 0, lo_open=not allow_zero)
 
 # %% ../nbs/22_multitask.ipynb #c1f7df98
@@ -39,6 +40,7 @@ def scale_countdown(countdown:Tensor,           # Countdown target, clipped to [
     if scale == 'raw': return countdown
     return countdown / clip if scale == 'unit' else (countdown + clip) / (2 * clip)
 
+# %% ../nbs/22_multitask.ipynb #6edd3a36
 def countdown_loss(pred:Tensor,                 # Predicted countdown on `scale`, (N, T)
                    countdown:Tensor,            # Target countdown in [-clip, clip], (N, T)
                    scale:str='unit',            # 'raw', 'unit' or '01', as in `scale_countdown`
@@ -72,6 +74,7 @@ def soft_dice_loss(logits:Tensor,       # Per-step logits, (N, T)
     inter, den = (p * y).sum(dims), p.sum(dims) + y.sum(dims)
     return (1 - (2 * inter + smooth) / (den + smooth).clamp_min(1e-12)).mean()
 
+# %% ../nbs/22_multitask.ipynb #f1ec3f8b
 def span_loss(logits:Tensor,            # Per-step logits, (N, T)
               mask:Tensor,              # 0/1 in-span mask, (N, T)
               loss:str='bce',           # 'bce' or 'focal'
@@ -95,10 +98,12 @@ def _check_index(name, t, n, ignore_index):
     bad = (t != ignore_index) & ((t < 0) | (t >= n))
     if bad.any(): raise ValueError(f"{name} contains {t[bad][0].item()}; values must lie in [0, {n}) or be ignore_index={ignore_index}")
 
+# %% ../nbs/22_multitask.ipynb #8a3811e2
 def _masked_ce(logits, target, ignore_index):
     keep = target != ignore_index
     return F.cross_entropy(logits[keep].float(), target[keep]) if keep.any() else _zero(logits)
 
+# %% ../nbs/22_multitask.ipynb #d52aa443
 def pointer_loss(start_logits:Tensor,         # Start logits over positions, (N, T)
                  end_logits:Tensor,           # End logits over positions, (N, T)
                  start:Tensor,                # Start index (inclusive), (N,); `ignore_index` for no span
@@ -111,6 +116,7 @@ def pointer_loss(start_logits:Tensor,         # Start logits over positions, (N,
     _check_index('start', start, T, ignore_index); _check_index('end', end, T, ignore_index)
     return (_masked_ce(start_logits, start, ignore_index) + _masked_ce(end_logits, end, ignore_index)) / 2
 
+# %% ../nbs/22_multitask.ipynb #c7e665ed
 def type_loss(logits:Tensor,                  # Type logits, (N, n_types)
               target:Tensor,                  # Type labels, (N,)
               weight=None,                    # Per-type weights, as in `F.cross_entropy`
@@ -137,10 +143,12 @@ def _targets(data):
                          f"(keys {', '.join(TARGET_KEYS)}); got {type(data).__name__}")
     return y
 
+# %% ../nbs/22_multitask.ipynb #be0c4a4c
 def _entropy(counts):
     p = counts[counts > 0] / counts.sum()
     return float(-(p * p.log()).sum())
 
+# %% ../nbs/22_multitask.ipynb #94054b36
 def trivial_baselines(data,                            # A spans `Task` (its train split), a dataset with `.y`, or a target dict
                       countdown_scale:str='unit',      # 'raw', 'unit' or '01', as in `countdown_loss`
                       countdown_delta:float=1.0,       # Huber `delta`
@@ -219,6 +227,7 @@ class LossCombiner(nn.Module):
 
     def extra_repr(self): return f"tasks={list(self.tasks)}"
 
+# %% ../nbs/22_multitask.ipynb #2d201c52
 def _weight_vector(tasks, weights):
     if weights is None: return torch.ones(len(tasks))
     if not isinstance(weights, dict) or not set(weights) <= set(tasks):
@@ -251,6 +260,7 @@ def _ref_vector(tasks, refs):
     if not (torch.isfinite(r).all() and (r > 0).all()): raise ValueError(f"refs={refs!r} is not valid; references must be finite and > 0")
     return r
 
+# %% ../nbs/22_multitask.ipynb #b5fe57ad
 class NormalizedCombiner(LossCombiner):
     "`sum_i w_i L_i / ref_i` with detached references: trivial-baseline losses, or a running mean over a warm-up"
     def __init__(self, tasks,               # Task names
@@ -383,6 +393,7 @@ def baselines(self:SpanMultitaskLoss, data):
     return trivial_baselines(data, self.countdown_scale, self.countdown_delta, self.countdown_mask, step_loss=kw['loss'],
                              pos_weight=kw['pos_weight'], gamma=kw['gamma'], alpha=kw['alpha'], dice=kw['dice'])
 
+# %% ../nbs/22_multitask.ipynb #bce9a04d
 @patch
 def task_losses(self:SpanMultitaskLoss, preds:dict, y:dict):
     "The raw loss of each task in `tasks`, `{task: scalar}`"
@@ -398,17 +409,20 @@ def task_losses(self:SpanMultitaskLoss, preds:dict, y:dict):
         L['countdown'] = countdown_loss(preds['countdown'], y['countdown'], self.countdown_scale, self.countdown_delta, mask)
     return L
 
+# %% ../nbs/22_multitask.ipynb #97109adb
 @patch
 def forward(self:SpanMultitaskLoss, preds:dict, y:dict):
     total = self.combiner(self.task_losses(preds, y))
     self.last_components = {**{f'{k}_{t}': v for t, d in self.combiner.last.items() for k, v in d.items()}, 'total': total.item()}
     return total
 
+# %% ../nbs/22_multitask.ipynb #53a254ef
 @patch
 def uncertainty_params(self:SpanMultitaskLoss):
     "The learned log-variances `{task: s}`; empty unless the combiner learns them"
     return dict(self.combiner.params().get('s', {}))
 
+# %% ../nbs/22_multitask.ipynb #b393cb2a
 @patch
 def extra_repr(self:SpanMultitaskLoss):
     return (f"tasks={list(self.tasks)}, countdown_scale={self.countdown_scale!r}, countdown_delta={self.countdown_delta}, "

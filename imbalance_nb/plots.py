@@ -20,6 +20,7 @@ def _fig(figsize):
     import matplotlib.pyplot as plt
     return plt.subplots(figsize=figsize)
 
+# %% ../nbs/33_plots.ipynb #bbda24e8
 def plot_confusion(y_true,                 # Class labels, (N,)
                    y_pred,                 # Predicted labels (N,) or probabilities (N, C)
                    class_names=None,       # Names for the classes 0..C-1
@@ -40,6 +41,7 @@ def plot_confusion(y_true,                 # Class labels, (N,)
     fig.tight_layout()
     return fig
 
+# %% ../nbs/33_plots.ipynb #47e69610
 def plot_pr_curve(y_true,    # 0/1 labels, (N,)
                   y_score):  # Probabilities of class 1, (N,)
     "Precision-recall curve with the prevalence line (a random scorer) as a matplotlib `Figure`"
@@ -53,6 +55,7 @@ def plot_pr_curve(y_true,    # 0/1 labels, (N,)
     ax.legend(loc='upper right', fontsize=8); fig.tight_layout()
     return fig
 
+# %% ../nbs/33_plots.ipynb #4a7fab29
 def plot_prob_hist(y_true,     # Labels, (N,) (or (N, T) masks with same-shape probabilities)
                    y_prob,     # Probabilities of class 1 (same shape as `y_true`), or (N, C) probabilities
                    bins:int=20):
@@ -69,6 +72,7 @@ def plot_prob_hist(y_true,     # Labels, (N,) (or (N, T) masks with same-shape p
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
+# %% ../nbs/33_plots.ipynb #7af1b3bd
 def plot_reliability(y_true,                # Labels, (N,)
                      y_prob,                # Probabilities of class 1 (N,), or (N, C)
                      calibrated=None,       # The same after temperature scaling (optional), drawn beside

@@ -35,6 +35,7 @@ def _plain(v):
     if isinstance(v, (list, tuple)): return all(_plain(x) for x in v)
     return v is None or isinstance(v, (str, int, float, bool))
 
+# %% ../nbs/58_predict.ipynb #90832088
 def task_spec(task:Task):  # The task a run trained on
     "The task as JSON: name, kind, classes (with their original values), its plain `info`, `params`, its builder, and how new input is read"
     info = task.info
@@ -93,6 +94,7 @@ def model_recipe(model,          # What `run` was given: None (the kind's defaul
     return dict(source=src, cls=type(built).__name__, path=model if src == 'import' else None, name=name,
                 kwargs=jsonable(model_kwargs or {}), n_params=sum(p.numel() for p in built.parameters()))
 
+# %% ../nbs/58_predict.ipynb #b9b01e89
 def build_model(recipe:dict,     # What `model_recipe` gave
                 task:Task,       # `task_from_spec` of the run's task
                 model=None):     # A module or factory standing in for a model that was a Python object
@@ -147,6 +149,7 @@ def _read_predictor(run_dir):
                          f"this imbalance_nb reads format {PREDICTOR_FORMAT}: use the version that wrote it, or run the configuration again")
     return d
 
+# %% ../nbs/58_predict.ipynb #117e68c5
 def _load_weights(path):
     "The `state_dict` in `path`, read with `weights_only=True`: a file holding anything but tensors is refused, and nothing in it runs"
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
@@ -175,6 +178,7 @@ def load_run(run_dir,                 # A completed run folder (`run`'s `out_dir
 class UnseenCategoryWarning(UserWarning):
     "New rows hold category values that training never saw; they are scored as unseen (all zeros in their one-hot columns)"
 
+# %% ../nbs/58_predict.ipynb #790e7c04
 class Predictor:
     "A trained model with its input encoding and its decision rule: `predict_proba`, `predict`, `evaluate`, `describe`"
     def __init__(self, spec:dict, model:nn.Module, device='cpu', batch_size:int=1024, run_dir=None):
@@ -196,6 +200,7 @@ def _close(name, options):
     c = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
     return f" (did you mean {c[0]!r}?)" if c else ''
 
+# %% ../nbs/58_predict.ipynb #79084ddd
 @patch
 def _frame(self:Predictor, data):
     "A table task's data as a DataFrame with the training columns, refused (naming the columns) when one is missing"
@@ -210,6 +215,7 @@ def _frame(self:Predictor, data):
                          f"{', '.join(map(repr, self.pp.columns))} (other columns are ignored)")
     return data
 
+# %% ../nbs/58_predict.ipynb #8d121b71
 @patch
 def _texts(self:Predictor, data):
     "A text task's data as a DataFrame with its text column (a list of texts becomes one)"
@@ -222,6 +228,7 @@ def _texts(self:Predictor, data):
     if col not in data.columns: raise ValueError(f"data lacks the text column {col!r}{_close(col, data.columns)}; its columns: {', '.join(map(str, data.columns))}")
     return data
 
+# %% ../nbs/58_predict.ipynb #49122f61
 @patch
 def _batch(self:Predictor, data):
     "A built-in task's data as `(x, y)` tensors: a Dataset with `x` and `y`, a dict with `x` (and `y`), or the `x` tensor"
@@ -253,6 +260,7 @@ def _label_ids(self:Predictor, labels):
         raise ValueError(f"labels hold value(s) that are no class: {', '.join(f'{k!r} ({n})' for k, n in bad.items())}; the classes: {', '.join(map(repr, vals))}")
     return ids
 
+# %% ../nbs/58_predict.ipynb #274891b1
 @patch
 def _read(self:Predictor, data, target=None, labels:bool=False):
     "`(rows, x_of, y)`: the checked data, a function of a row range giving model input, and the labels (None unless asked)"
@@ -286,6 +294,7 @@ def _read(self:Predictor, data, target=None, labels:bool=False):
 # %% ../nbs/58_predict.ipynb #4bf476e4
 def _needs_outputs(kind): return type(kind).test_extras is not Kind.test_extras
 
+# %% ../nbs/58_predict.ipynb #2d74a018
 @patch
 def _scores(self:Predictor, data, target=None, labels:bool=False, batch_size:int=None):
     "`(y, probs, outputs, labels)` over all rows: `y` and `probs` in the kind's layout; the raw outputs and labels only where `evaluate` needs them"
@@ -312,6 +321,7 @@ def predict_proba(self:Predictor, data, batch_size:int=None):
     p = np.asarray(p)
     return np.stack([1 - p, p], 1) if p.ndim == 1 else p
 
+# %% ../nbs/58_predict.ipynb #2f495301
 @patch
 def _decide(self:Predictor, p, rule):
     "Class indices of probabilities `p` at `rule` ('tuned', 'default' or a `DecisionRule`)"
@@ -322,6 +332,7 @@ def _decide(self:Predictor, p, rule):
     if self.task.kind == 'spans': return rule.apply(p.reshape(-1)).reshape(p.shape)
     return rule.apply(p)
 
+# %% ../nbs/58_predict.ipynb #0a0b836c
 @patch
 def predict(self:Predictor, data, rule='tuned', batch_size:int=None):
     "Each row's class (its original value) at `rule`; spans: each step's 0/1; digits: the number"
@@ -336,6 +347,7 @@ def check(self:Predictor, data, labels:bool=False):
     "Read `data` (and its labels) as scoring would, refusing what does not fit; the number of rows"
     return self._read(data, labels=labels)[0]
 
+# %% ../nbs/58_predict.ipynb #a53b54aa
 @patch
 def predictions(self:Predictor, data, rule='tuned', batch_size:int=None):
     "A DataFrame, one row per input row: `p_<class>` for each class and `label`, the class at `rule`"

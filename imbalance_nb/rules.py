@@ -46,6 +46,7 @@ def _as_probs(p, from_logits):
     if from_logits: p = torch.sigmoid(p) if p.ndim == 1 else p.softmax(-1)
     return p
 
+# %% ../nbs/31_rules.ipynb #40f53dbe
 @patch
 def apply(self:DecisionRule, probs, from_logits:bool=False):
     "Class indices (int64 array) of `probs` `(N, C)` (or class 1's `(N,)`) under this rule"
@@ -57,6 +58,7 @@ def apply(self:DecisionRule, probs, from_logits:bool=False):
         return (p >= self.threshold).long().numpy()
     return self.adjusted(p).argmax(-1).numpy()
 
+# %% ../nbs/31_rules.ipynb #36af340d
 @patch
 def adjusted(self:DecisionRule, probs, from_logits:bool=False):
     "The probabilities `(N, C)` whose argmax is this rule's decision (a logit adjustment shifts them; other rules leave them)"
@@ -70,6 +72,7 @@ def adjusted(self:DecisionRule, probs, from_logits:bool=False):
 @patch
 def to_dict(self:DecisionRule): return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
+# %% ../nbs/31_rules.ipynb #351a9091
 @patch(cls_method=True)
 def from_dict(cls:DecisionRule, d:dict):
     "A rule from `to_dict`'s output; unknown keys are refused, naming them"
@@ -78,11 +81,13 @@ def from_dict(cls:DecisionRule, d:dict):
     if bad: raise ValueError(f"unknown rule field(s) {bad}; a rule has: {', '.join(f.name for f in fields(cls))}")
     return cls(**d)
 
+# %% ../nbs/31_rules.ipynb #b9487259
 @patch
 def save(self:DecisionRule, path):
     "Write the rule as JSON to `path`"
     return atomic_write(path, json.dumps(self.to_dict(), indent=2))
 
+# %% ../nbs/31_rules.ipynb #d48ed92a
 @patch(cls_method=True)
 def load(cls:DecisionRule, path):
     "The rule saved at `path`"
@@ -142,6 +147,7 @@ def decision_score(y, pred, metric:str, n_classes:int):
     s = _cm_scores(cm)
     return float(s['f1'][1]) if (metric == 'f1' and n_classes == 2) else float(s[metric])
 
+# %% ../nbs/31_rules.ipynb #bfe56ced
 def rule_score(y_valid, p_valid,        # Validation labels and probabilities, as `tune_rule` takes them
                metric:str=None,         # As in `tune_rule`
                class_counts=None,       # More than two classes: the training class counts

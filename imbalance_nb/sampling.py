@@ -8,7 +8,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/sampling.html.md"""
 from __future__ import annotations
 import numpy as np, torch
 from torch.utils.data import WeightedRandomSampler
-from .core import check_choice
+from .core import check_choice, check_int
 from .losses import class_weights, class_counts, CLASS_WEIGHT_METHODS
 
 # %% auto #0
@@ -24,6 +24,7 @@ def sample_weights(labels,                 # Class index of every training examp
     w = class_weights(class_counts(y, n_classes), method, beta, kind='counts')
     return w[torch.as_tensor(y)].double()
 
+# %% ../nbs/21_sampling.ipynb #4730e6d9
 def weighted_sampler(labels,                   # Class index of every training example
                      method:str='balanced',    # Per-class weighting; 'balanced' gives every class the same expected share
                      num_samples:int=None,     # Draws per epoch (default: the dataset's length)
@@ -33,6 +34,6 @@ def weighted_sampler(labels,                   # Class index of every training e
     "A seeded `WeightedRandomSampler` (with replacement) that re-balances classes"
     check_choice('method', method, CLASS_WEIGHT_METHODS)
     w = sample_weights(labels, method, beta)
-    if num_samples is not None and num_samples <= 0: raise ValueError(f"num_samples={num_samples!r} is not valid; choose a positive integer")
+    if num_samples is not None: num_samples = check_int('num_samples', num_samples, 1)
     if generator is None: generator = torch.Generator().manual_seed(seed)
     return WeightedRandomSampler(w, num_samples or len(w), replacement=True, generator=generator)

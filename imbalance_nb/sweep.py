@@ -35,6 +35,7 @@ def sweep_names(configs:list):  # Configs of one sweep
     return [f"{i:0{w}d}" + ('-' + ','.join(f"{k}={_slug(c.get(k, DEFAULTS.get(k)))}" for k in keys) if keys else '')
             for i, c in enumerate(configs)]
 
+# %% ../nbs/62_sweep.ipynb #c9c47cc7
 def default_notebook():
     "The path of `nbs/train.ipynb` in this library's source tree (an editable install), or None"
     import imbalance_nb
@@ -73,6 +74,7 @@ def _worker_environ():
     import dask
     return {k: v for k, v in dask.config.get('distributed.nanny.pre-spawn-environ', {}).items() if k != 'MALLOC_TRIM_THRESHOLD_'}
 
+# %% ../nbs/62_sweep.ipynb #d1ff3823
 def _local_cluster(n_workers):
     "A `LocalCluster` of `n_workers` single-threaded worker processes, with `DASK_WORKER_CONFIG` and `_worker_environ`"
     import dask; from dask.distributed import LocalCluster
@@ -80,6 +82,7 @@ def _local_cluster(n_workers):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                             env={'DASK_' + k.upper().replace('.', '__').replace('-', '_'): str(v) for k, v in DASK_WORKER_CONFIG.items()})
 
+# %% ../nbs/62_sweep.ipynb #668693ee
 def sweep(configs:list,                # Config dicts (see `grid`)
           executor:str='local',        # 'local' (one after another, in this process) or 'dask'
           scheduler:str=None,          # Dask: a scheduler address; None starts a `LocalCluster` here
@@ -129,6 +132,7 @@ def _pm_params(nb_path):
     try: return json.loads(Path(nb_path).read_text())['metadata']['papermill']['parameters']
     except Exception: return {}
 
+# %% ../nbs/62_sweep.ipynb #d742b907
 def collect(runs_dir='runs/sweep'):  # A folder of run folders (or one run folder)
     "One row per run folder: status, parameters, test metrics"
     runs_dir = Path(runs_dir)

@@ -29,6 +29,7 @@ def _logits(outputs):
     if isinstance(outputs, Mapping) or hasattr(outputs, 'keys'): return outputs['logits']
     return outputs[0] if isinstance(outputs, (tuple, list)) else outputs
 
+# %% ../../nbs/71_integrations.hf.ipynb #89a2e69a
 def imbalance_loss(name:str='ce',        # A name in `imbalance_nb.losses.LOSSES`
                    class_counts=None,    # Training examples per class (the re-weighting and prior-based losses need them)
                    **kwargs):            # Passed to `get_loss` (gamma, alpha, method, ...)
@@ -77,6 +78,7 @@ class ImbalanceMetrics:
             v = self.monitor.update(y, p).end_epoch()
         return {**{k: float(x) for k, x in out.items()}, 'collapse': v.kind, 'collapse_code': COLLAPSE_CODES[v.kind]}
 
+# %% ../../nbs/71_integrations.hf.ipynb #401f3d04
 def imbalance_metrics(kind:str=None,       # 'binary', 'multiclass', 'ordinal'; None: from the number of logits
                       threshold:float=0.5, # Two classes: the decision threshold
                       tried:dict=None):    # What training uses (loss, sampler, class_weights), so the fix never repeats it

@@ -36,6 +36,7 @@ def default_extract(outputs, batch):
     else: raise TypeError(f"cannot find the targets in a batch of type {type(batch).__name__}; pass extract=lambda outputs, batch: (logits, targets)")
     return logits, y
 
+# %% ../../nbs/70_integrations.lightning.ipynb #8427f8de
 class _Gather(pl.Callback):
     "Collect each validation batch's `(logits, targets)` on the CPU; `_epoch_outputs` concatenates them (across devices)"
     def __init__(self, extract=None): self.extract, self._out = extract or default_extract, []
@@ -90,6 +91,7 @@ def _prob_stats(y, p):
     return dict(true_class_mean=float(pt.mean()), true_class_std=float(pt.std()),
                 **{f'pred_rate_{c}': float((p.argmax(-1) == c).float().mean()) for c in range(p.shape[-1])})
 
+# %% ../../nbs/70_integrations.lightning.ipynb #9b179372
 class DiagnosticsCSV(_Gather):
     "A Lightning callback writing `epoch_metrics.csv`, `probability_stats.csv` and `gradient_stats.csv` to `run_dir`"
     FILES = ('epoch_metrics', 'probability_stats', 'gradient_stats')

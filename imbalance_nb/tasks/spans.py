@@ -40,6 +40,7 @@ def _rolling(a, w, f):
     v = f(sliding_window_view(a, w, axis=1), axis=-1)
     return np.concatenate([np.repeat(v[:, :1], w - 1, axis=1), v], axis=1)
 
+# %% ../../nbs/11_tasks.spans.ipynb #38ce920b
 def _simulate(n_groups, shifts, has_span, types, n_types, noise, rng):
     "Series for `n_groups` groups: features `(G, L, 12)`, and span start/end in series coordinates"
     L = BURN_IN + WINDOW_LENGTH + int(shifts.max(initial=0))

@@ -24,11 +24,13 @@ __all__ = ['DATE_PARTS', 'OTHER', 'ID_NAMES', 'ROLES', 'FRAME_KINDS', 'SEED_GRAD
 # %% ../../nbs/12_tasks.tabular.ipynb #f00a25b0
 def _is_numeric(s:pd.Series): return pd.api.types.is_numeric_dtype(s.dtype)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #0edf4f70
 def _json_value(v):
     "A category as a JSON value: its Python scalar (str, int, float, bool), else its string"
     s = scalar(v)
     return str(v) if s is None else s
 
+# %% ../../nbs/12_tasks.tabular.ipynb #60e0706a
 def _numbers(s:pd.Series, col, coerce:bool=False):
     "A numeric column as floats; stray tokens (a string among numbers) are refused, naming the column and the tokens, unless `coerce`"
     if _is_numeric(s): return s.astype(float)
@@ -42,6 +44,7 @@ def _numbers(s:pd.Series, col, coerce:bool=False):
 
 DATE_PARTS = ('year', 'month', 'dayofweek', 'days')
 
+# %% ../../nbs/12_tasks.tabular.ipynb #66d5ae73
 def _date_parts(s:pd.Series, origin:str):
     "A date column as numbers: year, month, day of the week, days since `origin` (NaN where missing or unparsable)"
     d = pd.to_datetime(s, errors='coerce', format='mixed') if not pd.api.types.is_datetime64_any_dtype(s.dtype) else s
@@ -49,6 +52,7 @@ def _date_parts(s:pd.Series, origin:str):
     return pd.DataFrame({'year': d.dt.year, 'month': d.dt.month, 'dayofweek': d.dt.day_of_week,
                          'days': (d - pd.Timestamp(origin)).dt.days}, index=s.index).astype(float)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #57f1e971
 def _sorted(values):
     "Sort values, falling back to their string forms for mixed types"
     try: return sorted(values)
@@ -104,6 +108,7 @@ def _num(self:TabularPreprocessor, name, v):
     st = self.numeric[name]
     return ((v.fillna(st['median']).to_numpy() - st['mean']) / st['std'])[:, None]
 
+# %% ../../nbs/12_tasks.tabular.ipynb #ceb54824
 @patch
 def transform(self:TabularPreprocessor, df:pd.DataFrame):  # Rows to transform, with the columns seen by `fit`
     "The features of `df` as a float32 array `(len(df), n_features)`"
@@ -125,6 +130,7 @@ def transform(self:TabularPreprocessor, df:pd.DataFrame):  # Rows to transform, 
         if c in self.missing: cols.append(s.isna().to_numpy(float)[:, None])
     return np.concatenate(cols, axis=1).astype(np.float32) if cols else np.zeros((len(df), 0), np.float32)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #5f0d831c
 @patch
 def _codes(self:TabularPreprocessor, c, s):
     "Category index of each value of column `c` (-1: missing or unseen); a value unseen as such matches a category with its string form"
@@ -136,6 +142,7 @@ def _codes(self:TabularPreprocessor, c, s):
         codes[miss] = [by_str.get(str(v), -1) for v in s[miss]]
     return codes
 
+# %% ../../nbs/12_tasks.tabular.ipynb #4dbbb476
 @patch
 def unseen(self:TabularPreprocessor, df:pd.DataFrame):  # Rows with the columns seen by `fit`
     "Values of the categorical columns never seen in training (and not lumped as other): `{column: {value: rows}}`"
@@ -147,18 +154,21 @@ def unseen(self:TabularPreprocessor, df:pd.DataFrame):  # Rows with the columns 
         if len(new): out[c] = {str(k): int(n) for k, n in new.astype(str).value_counts().items()}
     return out
 
+# %% ../../nbs/12_tasks.tabular.ipynb #c744e233
 @patch
 def stats(self:TabularPreprocessor):
     "What was learned, as a JSON-ready dict"
     return dict(numeric=self.numeric, categories={c: [str(v) for v in vs] for c, vs in self.categories.items()},
                 missing_indicators=[f'{c}_missing' for c in self.missing], dates=self.dates, other=self.other, coerce=self.coerce)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #13889f05
 @patch
 def to_dict(self:TabularPreprocessor):
     "Everything `transform` needs, as JSON values (the categories keep their types: `from_dict` gives the same encoding)"
     return dict(columns=[str(c) for c in self.columns], numeric=self.numeric, categories=self.categories, missing=self.missing,
                 dates=self.dates, coerce=self.coerce, other=self.other)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #db573d82
 @patch(cls_method=True)
 def from_dict(cls:TabularPreprocessor, d:dict):  # What `to_dict` gave
     "A fitted preprocessor from `to_dict`'s output"
@@ -167,6 +177,7 @@ def from_dict(cls:TabularPreprocessor, d:dict):  # What `to_dict` gave
     self.dates, self.coerce, self.other = dict(d.get('dates', {})), list(d.get('coerce', [])), list(d.get('other', []))
     return self
 
+# %% ../../nbs/12_tasks.tabular.ipynb #21d7a5c8
 @patch
 def __repr__(self:TabularPreprocessor):
     return f"TabularPreprocessor(numeric={len(self.numeric)}, categorical={len(self.categories)}, n_features={len(self.feature_names)})"
@@ -178,6 +189,7 @@ ROLES = ('identifier', 'constant', 'date', 'numeric', 'numeric?', 'categorical',
 class DataWarning(UserWarning):
     "A table's column or label was dropped, changed, or looks suspicious"
 
+# %% ../../nbs/12_tasks.tabular.ipynb #27a186e1
 def _looks_date(vals):
     "Whether most string values read as dates (and look like them: digits with '-', '/' or ':')"
     v = vals.astype(str)
@@ -186,6 +198,7 @@ def _looks_date(vals):
         warnings.simplefilter('ignore')
         return pd.to_datetime(v, errors='coerce', format='mixed').notna().mean() > .9
 
+# %% ../../nbs/12_tasks.tabular.ipynb #384596ea
 def _role(c, s, n_rows, max_categories):
     "`(role, note)` of feature column `c`"
     vals = s.dropna(); nu = vals.nunique()
@@ -222,6 +235,7 @@ def _leaks(X, y, roles):
         if wrong / len(y) < 0.05 * base: out.append(c)
     return out
 
+# %% ../../nbs/12_tasks.tabular.ipynb #521e5f1e
 def _label_variants(s):
     "`{spelling: the most frequent spelling of its group}` for labels that differ only in case or surrounding spaces"
     if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)): return {}
@@ -255,6 +269,7 @@ class FrameCheck:
         import html
         return self.columns.to_html() + ''.join(f"<p>warning: {html.escape(w)}</p>" for w in self.warnings)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #96113871
 def _target_name(df, target):
     if not isinstance(target, str) and not isinstance(target, (int, np.integer)):
         raise ValueError(f"target={target!r} is not valid; give the name of one column")
@@ -333,6 +348,7 @@ FRAME_KINDS = ('binary', 'multiclass', 'ordinal')
 
 def _check_frac(name, v, lo=0., hi=.5): return check_num(name, v, lo, hi, lo_open=True, hi_open=True)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #c241c60c
 def _check_features(X):
     "Refuse feature columns that are entirely missing or hold an infinite value"
     empty = [str(c) for c in X.columns if X[c].isna().all()]
@@ -344,6 +360,7 @@ def _check_features(X):
                 raise ValueError(f"column {str(c)!r} holds {int(bad.sum())} infinite value(s) (rows {X.index[bad][:5].tolist()}); "
                                  "replace them (with NaN to impute, or a finite cap) or drop the column")
 
+# %% ../../nbs/12_tasks.tabular.ipynb #bae83d54
 def _classes(s, target):
     "The target's class values, refusing a continuous target"
     if isinstance(s.dtype, pd.CategoricalDtype): return [c for c in s.cat.categories if (s == c).any()]
@@ -353,6 +370,7 @@ def _classes(s, target):
                          "a classification task needs a target with a few classes: bin it first (pd.cut or pd.qcut) or choose another column")
     return _sorted(s.unique().tolist())
 
+# %% ../../nbs/12_tasks.tabular.ipynb #470866ec
 def _check_frame(df, target, kind, valid_frac, test_frac, pos_label=None, check=None):
     "Check a frame's columns (`check_frame`) and encode its target: `(features, labels, classes, kind, FrameCheck)`, `classes` in class order"
     if kind is not None: check_choice('kind', kind, FRAME_KINDS)
@@ -401,6 +419,7 @@ def _frame_task(X, y, rows, classes, kind, name, params, fc, max_categories=None
     return Task(name, kind, _ds(rows['train']), _ds(rows['valid']), _ds(rows['test']), n_classes=len(class_names),
                 class_names=class_names, info=info, params=params)
 
+# %% ../../nbs/12_tasks.tabular.ipynb #652f6fd7
 def from_frame(df:pd.DataFrame,         # One row per example: feature columns and the target
                target:str,              # Name of the target column
                seed:int=0,              # Seed of the split
@@ -438,6 +457,7 @@ def _subset(ds, i):
     y = {k: v[i] for k, v in ds.y.items()} if isinstance(ds.y, dict) else ds.y[i]
     return DictDataset(ds.x[i], y, labels=ds.labels[i.numpy()], **{k: v[i] for k, v in ds.extra.items()})
 
+# %% ../../nbs/12_tasks.tabular.ipynb #5f2d96c9
 def kfold(data:Task|pd.DataFrame,  # A `Task` (its train split is folded) or a DataFrame (folds become Tasks)
           k:int=5,                 # Number of folds
           seed:int=0,              # Seed of the shuffling (and of the DataFrame's test hold-out)
@@ -524,6 +544,7 @@ def read_csv(path,                  # A CSV file
     if len(df) == 0: raise ValueError(f"{p}: the file has a header ({', '.join(map(str, df.columns))}) but no data rows")
     return df
 
+# %% ../../nbs/12_tasks.tabular.ipynb #ceb1071f
 @register_task('csv')
 def csv_task(path:str,                # A CSV file: one row per example, feature columns and the target
              target:str,              # Name of the target column
@@ -552,6 +573,7 @@ def _generated(df, target, kind, name, seed, valid_frac, test_frac, **params):
     t.params.update(params)
     return t
 
+# %% ../../nbs/12_tasks.tabular.ipynb #c3d31f0e
 @register_task('binary')
 def binary_task(n:int=891,              # Passengers
                 pos_rate:float=0.39,    # Share of positives (the seed's 0.39)
@@ -573,6 +595,7 @@ def _class_counts(n, p):
     c[np.argsort(-(raw - c), kind='stable')[:n - c.sum()]] += 1
     return c
 
+# %% ../../nbs/12_tasks.tabular.ipynb #d116b49b
 def grades_frame(n:int=5000,            # Rows; 100,045 gives the seed's exact counts
                  noise:float=0.5,       # Std of the noise on the latent severity before grading
                  proportions=None,      # Share of each grade; None = the seed's counts
@@ -639,6 +662,7 @@ def overlap_frame(n:int=10000,          # Rows
     x = rng.standard_normal((n, 2))
     return pd.DataFrame(dict(group=[f'g{i:02d}' for i in g], x0=x[:, 0], x1=x[:, 1], label=y))
 
+# %% ../../nbs/12_tasks.tabular.ipynb #5bda15c4
 @register_task('overlap')
 def overlap_task(n:int=10000,            # Rows in all splits
                  pos_rate:float=0.09,    # Expected share of positives

@@ -31,6 +31,7 @@ def encode_bytes(texts,            # Strings
         x[r, :len(b)] = b.astype(np.int64) + BYTE_OFFSET
     return torch.from_numpy(x)
 
+# %% ../../nbs/13_tasks.text.ipynb #b6b97134
 def decode_bytes(ids): # One row of byte ids (tensor, array or list)
     "The text of one row of shifted byte ids, padding dropped; a character cut by truncation becomes '�'"
     ids = ids.tolist() if hasattr(ids, 'tolist') else list(ids)
@@ -67,6 +68,7 @@ def _fill(template, rng):
     w['name2'] = _WORDS['name'][rng.integers(len(_WORDS['name']))]
     return template.format(**w)
 
+# %% ../../nbs/13_tasks.text.ipynb #fe6c1fdd
 def synthetic_comments(n_pos:int,         # Toxic comments wanted
                        n_neg:int,         # Clean comments wanted
                        noise:float=.1,    # Share of toxic without marker words, and of clean with them
@@ -93,6 +95,7 @@ def _split_sizes(n, valid_frac, test_frac):
     n_test, n_valid = round(n*test_frac), round(n*valid_frac)
     return n - n_valid - n_test, n_valid, n_test
 
+# %% ../../nbs/13_tasks.text.ipynb #be646d37
 def stratified_split(labels,       # Class ids (N,)
                      n_valid:int,  # Rows for validation
                      n_test:int,   # Rows for test
@@ -221,6 +224,7 @@ def from_csv(path,                  # A CSV file
                   test_frac=test_frac, max_len=max_len, pos_label=pos_label, encoding=encoding)
     return text_task(name or Path(path).stem, texts, ids, splits, values, max_len, params)
 
+# %% ../../nbs/13_tasks.text.ipynb #f6956b3c
 def _is_num(v):
     try: float(v); return True
     except ValueError: return False
