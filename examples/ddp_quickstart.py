@@ -58,6 +58,7 @@ def main(out_dir=None, epochs=3):
                        history=[{k: h[k] for k in ('epoch', 'verdict', 'pr_auc')} for h in mon.history],
                        n_judged=mon.last.evidence['n'], n_valid=len(task.valid)),
                   open(os.path.join(out_dir, f'rank{rank}.json'), 'w'))
-    dist.destroy_process_group()
+    dist.barrier()                                                   # every rank done before the group goes
+    del model, train_dl, valid_dl; dist.destroy_process_group()
 
 if __name__ == '__main__': main(*sys.argv[1:2])

@@ -72,15 +72,21 @@ def all_gather_rows(t:torch.Tensor):  # Rows of this rank, (n, ...); n may diffe
     return torch.cat([o[:int(s.item())] for o, s in zip(out, sizes)]).cpu()
 
 # %% ../nbs/24_distributed.ipynb #ab8821fb
+_TEARDOWN_CRASH = 'terminate called without an active exception'   # gloo's threads at interpreter exit (see pytorch#179291)
+
 def run_ddp(script,              # A Python file that calls `torch.distributed.init_process_group('gloo')`
             nproc:int=2,         # Processes
             args=(),             # Its command-line arguments
-            timeout:float=300):  # Seconds before it is stopped
+            timeout:float=300,   # Seconds before it is stopped
+            retries:int=1):      # Runs again after gloo's exit-time crash (only that one)
     "Run `script` on `nproc` processes with `torchrun` on this machine (loopback, a free port); raise with its output when it fails"
     import subprocess, sys, socket
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}', '--master_addr=127.0.0.1',
            f'--master_port={port}', str(script), *map(str, args)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**__import__('os').environ, 'OMP_NUM_THREADS': '1'})
+    if r.returncode and retries > 0 and _TEARDOWN_CRASH in r.stderr:
+        print(f"run_ddp: a process crashed at exit ({_TEARDOWN_CRASH!r}, a known gloo teardown race); running again")
+        return run_ddp(script, nproc, args, timeout, retries - 1)
     if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
     return r
