@@ -2,9 +2,10 @@
 
     python tools/rhythm.py [ROOT]    # ROOT: a checkout (default: this one), e.g. an older commit's `git archive`
 
-Prints: exported cells and their median length in non-blank lines (after the `#|` line), prose cells (markdown that
-is not a heading) and their median word count, the share of the package's code lines over 120 characters, and the
-number of `raise` statements in the package."""
+Prints, for nbs/*.ipynb and the package: exported cells and their median length in non-blank lines (after the `#|`
+line); prose cells and their median word count (the words of every markdown cell outside its heading and `>` summary
+lines, so a section's opening paragraph counts; cells of headings only are left out); the share of the package's
+code lines over 120 characters; and the number of `raise` statements in the package."""
 import json, pathlib, re, statistics, sys
 
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parent.parent)
@@ -13,7 +14,9 @@ for p in sorted((root / 'nbs').glob('*.ipynb')):
     for c in json.loads(p.read_text())['cells']:
         s = ''.join(c['source'])
         if c['cell_type'] == 'code' and re.match(r'#\|\s*export', s): cells.append(sum(1 for l in s.split('\n')[1:] if l.strip()))
-        elif c['cell_type'] == 'markdown' and not s.lstrip().startswith('#'): prose.append(len(s.split()))
+        elif c['cell_type'] == 'markdown':
+            words = len(' '.join(l for l in s.split('\n') if not l.startswith(('#', '>'))).split())
+            if words: prose.append(words)
 pys = [p for p in (root / 'imbalance_nb').rglob('*.py') if p.name != '_modidx.py']
 code = [l for p in pys for l in p.read_text().split('\n') if l.strip() and not l.lstrip().startswith('#')]
 raises = sum(len(re.findall(r'^\s*raise\b', p.read_text(), re.M)) + len(re.findall(r':[ \t]*raise\b', p.read_text())) for p in pys)
